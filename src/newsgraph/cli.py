@@ -1,0 +1,73 @@
+"""The ``newsgraph`` command: build, validate, serve, link, export.
+
+Each command parses its options into ``Settings`` and hands over to the module
+that owns that step; nothing here knows how the step is done.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsgraph.config import Settings, load_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder holding seeds/, ontology/ and shapes/ (default: found from here).")
+@click.option("--base", help="Base IRI of the dataset (default https://w3id.org/newsgraph/).")
+@click.option("--dist", type=click.Path(path_type=Path),
+              help="Where the build publishes (default ROOT/dist).")
+@click.version_option(package_name="newsgraph")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None, base: str | None, dist: Path | None) -> None:
+    """Publish news articles as a validated knowledge graph."""
+    ctx.obj = load_settings(root=root.resolve() if root else None, base=base, dist=dist)
+
+
+@main.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Read seeds/, map, validate, and publish the dumps and store to dist/."""
+    from newsgraph.build import run_build
+
+    sys.exit(run_build(_settings(ctx), write=True))
+
+
+@main.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Run every check of the build without writing anything."""
+    from newsgraph.build import run_build
+
+    sys.exit(run_build(_settings(ctx), write=False))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--data", type=click.Path(exists=True, path_type=Path),
+              help="Data to serve: a built dist/ folder (default) or an N-Quads/TriG/Turtle file.")
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--no-build", is_flag=True, help="Do not build dist/ first when it is missing.")
+@click.option("--sparql-timeout", type=float, help="Seconds a SPARQL query may run (default 10).")
+@click.option("--service-allow", multiple=True,
+              help="A SERVICE endpoint queries may call (repeatable; none by default).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: int,
+          no_build: bool, sparql_timeout: float | None, service_allow: tuple[str, ...]) -> None:
+    """Serve the dataset: linked data, HTML pages and the SPARQL endpoint."""
+    from newsgraph.serve import run_server
+
+    settings = _settings(ctx).with_overrides(
+        sparql_timeout_s=sparql_timeout,
+        service_allow_list=tuple(service_allow) or None,
+    )
+    sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers,
+                        build_if_missing=not no_build))
