@@ -20,7 +20,7 @@ def _settings(ctx: click.Context) -> Settings:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder holding seeds/, ontology/ and shapes/ (default: found from here).")
+              help="Project folder with seeds/, ontology/ and shapes/ (default: found from here).")
 @click.option("--base", help="Base IRI of the dataset (default https://w3id.org/newsgraph/).")
 @click.option("--dist", type=click.Path(path_type=Path),
               help="Where the build publishes (default ROOT/dist).")

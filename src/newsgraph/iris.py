@@ -123,7 +123,7 @@ def sub_node(parent: str, local: str) -> str:
 
 def wikidata(qid: str) -> str:
     if not is_qid(qid):
-        raise ValueError(f"malformed Wikidata id {qid!r}: expected Q followed by digits, no leading 0")
+        raise ValueError(f"malformed Wikidata id {qid!r}: Q and digits, no leading 0")
     return f"{WD}{qid}"
 
 

@@ -1,0 +1,111 @@
+"""Find the evidence a curator quotes in the article text, as code-point offsets.
+
+The text is NFC. A quote matches where it equals the text after both are put
+through one normalisation that maps each code point to exactly one code point, so
+offsets found in the normalised text are offsets in the real text:
+
+* curly single quotes and apostrophes (U+2018, U+2019, U+201B, U+2032) -> ``'``
+* curly double quotes (U+201C, U+201D, U+201F, U+2033) -> ``"``
+* no-break and other fixed-width spaces (U+00A0, U+2007, U+202F, U+2009) -> space
+* en and em dashes are *not* folded: they carry meaning in names and ranges.
+
+A match must sit on word boundaries: a quote that begins (or ends) with a letter
+or digit may not begin (end) inside a word, so ``Wang`` never matches inside
+``Wangfujing``. A quote that is empty or only white space is an error, since it
+would be found everywhere.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+
+
+class GroundingError(ValueError):
+    """A quote that cannot be placed in the text; the message says why."""
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    begin: int
+    end: int
+    anchor: str
+
+
+def normalise(text: str) -> str:
+    """NFC, then the one-to-one folding described in the module docstring."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def find_all(text: str, quote: str) -> list[int]:
+    """Start offsets of every word-bounded occurrence of ``quote`` in ``text``."""
+    folded_text = text.translate(_FOLD)
+    folded_quote = normalise(quote)
+    if not folded_quote.strip():
+        raise GroundingError("empty quote: evidence must quote at least one word of the text")
+    if folded_quote != folded_quote.strip():
+        raise GroundingError("quote starts or ends with white space: trim it")
+    starts: list[int] = []
+    at = folded_text.find(folded_quote)
+    while at != -1:
+        end = at + len(folded_quote)
+        left_ok = not (
+            _is_word_char(folded_quote[0]) and at > 0 and _is_word_char(folded_text[at - 1])
+        )
+        right_ok = not (
+            _is_word_char(folded_quote[-1])
+            and end < len(folded_text)
+            and _is_word_char(folded_text[end])
+        )
+        if left_ok and right_ok:
+            starts.append(at)
+        at = folded_text.find(folded_quote, at + 1)
+    return starts
+
+
+def find_span(text: str, quote: str, occurrence: int | None = None) -> Span:
+    """The span of ``quote`` in the NFC ``text``.
+
+    ``occurrence`` (1-based) picks one when the quote occurs more than once; it is
+    required then, so that no evidence silently points at the wrong sentence.
+    """
+    if unicodedata.normalize("NFC", text) != text:
+        raise GroundingError("article text is not NFC")
+    starts = find_all(text, quote)
+    length = len(normalise(quote))
+    if not starts:
+        raise GroundingError(f"quote not found in the article text: {quote!r}")
+    if occurrence is None:
+        if len(starts) > 1:
+            raise GroundingError(
+                f"quote {quote!r} occurs {len(starts)} times; add 'occurrence: N' (1 to "
+                f"{len(starts)}) or quote more words"
+            )
+        occurrence = 1
+    if not 1 <= occurrence <= len(starts):
+        raise GroundingError(
+            f"occurrence {occurrence} of {quote!r} asked, but it occurs {len(starts)} time(s)"
+        )
+    begin = starts[occurrence - 1]
+    return Span(begin, begin + length, text[begin : begin + length])
