@@ -158,6 +158,8 @@ class Record:
     file: str
     line: int | None
     section: str
+    # set when a field could not be read: the id still resolves, nothing else is checked
+    broken: bool = False
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)
@@ -457,23 +459,37 @@ ARTICLE_SECTIONS: dict[str, tuple[str, dict[str, tuple[bool, Callable[[Any], Any
 }
 
 
-def check_fields(raw: dict[str, Any], spec: dict[str, tuple[bool, Callable[[Any], Any]]]) -> dict:
-    """Convert a mapping by its spec; raises FieldError on the first problem."""
+Spec = dict[str, tuple[bool, Callable[[Any], Any]]]
+
+
+def convert_fields(raw: dict[str, Any], spec: Spec) -> tuple[dict[str, Any], list[FieldError]]:
+    """Convert a mapping by its spec: the fields that could be read, and every problem."""
     out: dict[str, Any] = {}
+    errors: list[FieldError] = []
     for name in raw:
         if name not in spec:
             hint = difflib.get_close_matches(name, list(spec), n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise FieldError("known-fields", f"unknown field {name!r}{extra}")
+            errors.append(FieldError("known-fields", f"unknown field {name!r}{extra}"))
+    misspelt = {hint for name in raw if name not in spec
+                for hint in difflib.get_close_matches(name, list(spec), n=1)}
     for name, (required, rule) in spec.items():
         if name not in raw:
-            if required:
-                raise FieldError("required", f"missing field {name!r}")
+            if required and name not in misspelt:  # already said: "did you mean"
+                errors.append(FieldError("required", f"missing field {name!r}"))
             continue
         try:
             out[name] = rule(raw[name])
         except FieldError as exc:
-            raise FieldError(exc.rule, f"field {name!r}: {exc}") from None
+            errors.append(FieldError(exc.rule, f"field {name!r}: {exc}"))
+    return out, errors
+
+
+def check_fields(raw: dict[str, Any], spec: Spec) -> dict[str, Any]:
+    """Convert a mapping by its spec; raises the first problem (for nested values)."""
+    out, errors = convert_fields(raw, spec)
+    if errors:
+        raise errors[0]
     return out
 
 
@@ -510,16 +526,16 @@ def _records(data: Any, sections: dict, label: str, problems: list[Problem],
                                         f"id {rid!r} must be lower-case letters, digits and "
                                         "single hyphens"))
                 continue
+            if raw is None or raw == "":
+                raw = _Map()
             if not isinstance(raw, dict):
                 problems.append(Problem(label, line, record, "structure",
                                         "a record is a mapping of fields"))
                 continue
-            try:
-                fields_ = check_fields(raw, spec)
-            except FieldError as exc:
+            fields_, errors = convert_fields(raw, spec)
+            for exc in errors:
                 problems.append(Problem(label, line, record, exc.rule, str(exc)))
-                continue
-            out.append(Record(rid, kind, fields_, label, line, section))
+            out.append(Record(rid, kind, fields_, label, line, section, broken=bool(errors)))
     return out
 
 
@@ -573,6 +589,8 @@ def _check_article(article: ArticleAnnotations, records: dict[str, Record],
                    problems: list[Problem]) -> None:
     published: dt.date = article.meta["published"]
     for record in article.records.values():
+        if record.broken:
+            continue
         rname = f"{record.section}.{record.id}"
         for ev in record.get("evidence", []):
             _ground(article, ev, rname, record.line, problems)
@@ -719,6 +737,9 @@ def load_corpus(seeds: Path) -> Corpus:
             register = _records(read_yaml(entities_path, label), REGISTER, label, problems, set())
         except AnnotationError as exc:
             problems.extend(exc.problems)
+    if problems and not register:
+        # without the register no reference can be resolved: say only what stops reading
+        raise AnnotationError(problems)
     articles: list[ArticleAnnotations] = []
     for folder in sorted(p for p in seeds.iterdir() if p.is_dir()):
         if folder.name.startswith((".", "_")):
@@ -747,6 +768,8 @@ def load_corpus(seeds: Path) -> Corpus:
                                         f"{value[0]!r} is not a known {' or '.join(value[1])}"))
         _check_article(article, records, problems)
     for record in register:
+        if record.broken:
+            continue
         if record.kind == "tenure" and record.get("start") and not record.get("source"):
             problems.append(Problem(record.file, record.line, f"tenures.{record.id}", "source",
                                     "a tenure start needs its 'source'"))
