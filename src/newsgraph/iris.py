@@ -148,3 +148,19 @@ def doc(kind: str, slug: str, base: str = DEFAULT_BASE) -> str:
     """The description (document) of a thing, per the 303 pattern."""
     entity(kind, slug, base)  # validates
     return f"{base}doc/{kind}/{slug}"
+
+
+def dataset(base: str = DEFAULT_BASE) -> str:
+    """The dataset as a whole (VoID / DCAT), described at ``{base}dataset``."""
+    return f"{base}dataset"
+
+
+def dump(name: str, base: str = DEFAULT_BASE) -> str:
+    """A downloadable dump of the whole dataset."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ValueError(f"bad dump name {name!r}")
+    return f"{base}dumps/{name}"
+
+
+def sparql_endpoint(base: str = DEFAULT_BASE) -> str:
+    return f"{base}sparql"
