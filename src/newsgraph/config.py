@@ -41,6 +41,10 @@ class Settings:
     service_allow_list: tuple[str, ...] = ()
     # incoming links shown in one description before a "more" link
     max_incoming_links: int = 200
+    # rendered descriptions and pages kept per server process (they change only on rebuild)
+    description_cache_size: int = 4096
+    # the licence the dataset description (VoID/DCAT) states for the data
+    data_license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     @property
     def seeds(self) -> Path:
