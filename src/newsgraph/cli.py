@@ -71,3 +71,66 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
     )
     sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers,
                         build_if_missing=not no_build))
+
+
+@main.command()
+@click.argument("ids", nargs=-1)
+@click.option("--check", is_flag=True,
+              help="Re-verify stored links (label, type, redirects, deletions); report drift.")
+@click.option("--accept", "accepts", multiple=True, metavar="ID=QID",
+              help="Write this link after verifying it on Wikidata (repeatable).")
+@click.option("--interactive", "-i", is_flag=True,
+              help="Ask which candidate to accept (default when run on a terminal).")
+@click.option("--replay", type=click.Path(file_okay=False, path_type=Path),
+              help="Answer from recorded Wikidata responses in this folder, not the network.")
+@click.option("--wikidata-url", help="Wikidata's address (default https://www.wikidata.org).")
+@click.pass_context
+def link(ctx: click.Context, ids: tuple[str, ...], check: bool, accepts: tuple[str, ...],
+         interactive: bool, replay: Path | None, wikidata_url: str | None) -> None:
+    """Find Wikidata candidates for entities without a link (or IDS), or check the links.
+
+    Prints a ranked table with the evidence for each candidate; writes
+    `wikidata: Q…` into seeds/entities.yaml only for a candidate you accept.
+    Exit status: 0 fine, 1 drift found or a link refused, 2 Wikidata unreachable
+    or the annotations invalid (nothing changed).
+    """
+    from newsgraph.wikidata.link import parse_accepts, run_check, run_link
+
+    settings = _settings(ctx).with_overrides(wikidata_url=wikidata_url)
+    if check:
+        if ids or accepts:
+            raise click.UsageError("--check re-verifies every stored link; give no IDS or --accept")
+        sys.exit(run_check(settings, replay=replay, echo=click.echo))
+    try:
+        accepted = parse_accepts(accepts)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    interactive = interactive or (sys.stdin.isatty() and not accepted)
+    sys.exit(run_link(settings, ids=ids, accepts=accepted, interactive=interactive,
+                      replay=replay, echo=click.echo,
+                      prompt=lambda text: click.prompt(text, default="s", show_default=False)))
+
+
+@main.group()
+def export() -> None:
+    """Export the dataset for other tools."""
+
+
+@export.command("quickstatements")
+@click.option("--data", type=click.Path(exists=True, path_type=Path),
+              help="A built dist/ folder or an N-Quads/TriG file (default: the built dist/).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the commands here (default: standard output).")
+@click.option("--instance-of", metavar="QID",
+              help="Class for P31 of each new item (e.g. the item for 'meeting'), checked by you.")
+@click.pass_context
+def export_quickstatements(ctx: click.Context, data: Path | None, output: Path | None,
+                           instance_of: str | None) -> None:
+    """Meetings as QuickStatements (P710, P276, P585, reference URL S854) for Wikidata editors.
+
+    Only entities that have a Wikidata link appear; what was left out, and why,
+    goes to standard error for the editor's review.
+    """
+    from newsgraph.quickstatements import run_export
+
+    sys.exit(run_export(_settings(ctx), data=data, output=output, instance_of=instance_of))

@@ -45,6 +45,11 @@ class Settings:
     description_cache_size: int = 4096
     # the licence the dataset description (VoID/DCAT) states for the data
     data_license: str = "https://creativecommons.org/licenses/by/4.0/"
+    # Wikidata, asked only by `newsgraph link` (never by the build or the server)
+    wikidata_url: str = "https://www.wikidata.org"
+    wikidata_timeout_s: float = 15.0
+    # at least this long between two requests, as Wikimedia's API etiquette asks
+    wikidata_min_interval_s: float = 1.0
 
     @property
     def seeds(self) -> Path:
