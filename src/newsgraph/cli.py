@@ -50,6 +50,22 @@ def validate(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.pass_context
+def coverage(ctx: click.Context) -> None:
+    """Print the sentence-by-sentence coverage table (Markdown) of every article."""
+    from newsgraph.annotations import AnnotationError, load_corpus
+    from newsgraph.coverage import coverage_markdown
+
+    try:
+        corpus = load_corpus(_settings(ctx).seeds)
+    except AnnotationError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    click.echo(coverage_markdown(corpus))
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--data", type=click.Path(exists=True, path_type=Path),
