@@ -23,7 +23,10 @@ from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.compare import to_canonical_graph
+from rdflib.term import Node
 
 from newsgraph import __version__, iris
 
@@ -74,24 +77,42 @@ def sorted_quads(ds: Dataset, ontology: Graph) -> list[ox.Quad]:
         target = full.graph(graph.identifier)
         for triple in graph:
             target.add(triple)
-    onto = full.graph(URIRef(iris.ontology_graph()))
-    for triple in ontology:
-        onto.add(triple)
-    data = full.serialize(format="nquads", encoding="utf-8")
-    quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    data_nodes = full.serialize(format="nquads", encoding="utf-8")
+    quads = list(ox.parse(data_nodes, format=ox.RdfFormat.N_QUADS))
     if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
            for q in quads):
-        # blank nodes would make dumps differ between builds and cannot be dereferenced
-        raise PublishError("the dataset holds blank nodes; every node needs an IRI")
+        # a data node without an IRI cannot be dereferenced or named in a report
+        raise PublishError("the data holds blank nodes; every node needs an IRI")
+    # OWL needs blank nodes for its lists and axioms; canonical labels keep dumps identical
+    onto = Dataset()
+    onto_graph = onto.graph(URIRef(iris.ontology_graph()))
+    for triple in to_canonical_graph(ontology):
+        onto_graph.add(triple)
+    quads += ox.parse(onto.serialize(format="nquads", encoding="utf-8"),
+                      format=ox.RdfFormat.N_QUADS)
     return sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate),
                                         str(q.object)))
+
+
+def _rdflib_term(term: object) -> Node:
+    """The rdflib twin of a pyoxigraph term, blank node labels kept (re-parsing renames them)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unexpected term {term!r}")
 
 
 def _jsonld(quads: list[ox.Quad]) -> bytes:
     """Compact JSON-LD with the shipped context, named graphs kept, keys sorted."""
     ds = Dataset()
-    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    ds.parse(data=data, format="nquads")
+    for q in quads:
+        ds.graph(_rdflib_term(q.graph_name)).add(
+            (_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object)))
     ctx = context()["@context"]
     raw = ds.serialize(format="json-ld", context=ctx, auto_compact=True, encoding="utf-8")
     doc = json.loads(raw)

@@ -1,0 +1,123 @@
+"""newsgraph build: byte-identical output, and nothing lost when anything fails."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsgraph import publish
+from newsgraph.build import run_build
+from newsgraph.config import load_settings
+
+from .conftest import ANNOTATIONS
+
+
+def newsgraph(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--root", str(root), *args],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def snapshot(dist: Path) -> dict[str, str]:
+    """What a reader of dist/ sees: the link target and every dump's hash."""
+    out = {"->": str(dist.resolve())}
+    for path in sorted(dist.resolve().iterdir()):
+        if path.is_file():
+            out[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture
+def built(project: Path) -> Path:
+    result = newsgraph(project, "build")
+    assert result.returncode == 0, result.stderr
+    return project / "dist"
+
+
+def test_build_publishes_every_dump_and_the_store(built):
+    names = {p.name for p in built.iterdir()}
+    assert {"newsgraph.nq", "newsgraph.trig", "newsgraph.ttl", "newsgraph.jsonld",
+            "context.jsonld", "manifest.json", "store"} <= names
+    assert built.is_symlink()
+
+
+def test_same_input_builds_byte_identical_dumps(built, tmp_path, project):
+    first = snapshot(built)
+    other = tmp_path / "again"
+    result = newsgraph(project, "--dist", str(other), "build")
+    assert result.returncode == 0, result.stderr
+    second = snapshot(other)
+    first.pop("->"), second.pop("->")
+    assert first == second
+
+
+def test_an_annotation_error_stops_the_build_and_keeps_dist(built, project, edit):
+    before = snapshot(built)
+    edit(ANNOTATIONS, "    location: moscow\n", "    location: moskow\n")
+    result = newsgraph(project, "build")
+    assert result.returncode == 1
+    assert ("seeds/cubaheadlines-309517/annotations.yaml:" in result.stderr
+            and "meetings.diaz-canel-xi-jinping-moscow-2025-05-09" in result.stderr
+            and "[rule: reference]" in result.stderr)
+    assert "Traceback" not in result.stderr
+    assert snapshot(built) == before
+
+
+def test_a_shape_violation_stops_the_build_and_keeps_dist(built, project, edit):
+    before = snapshot(built)
+    # a tenure the article never gives evidence for breaks the grounding rule
+    edit(ANNOTATIONS, "  qiu-xiaoqi-special-representative:\n"
+         "    - Qiu Xiaoqi, China's Special Representative for Latin American Affairs\n", "")
+    result = newsgraph(project, "build")
+    assert result.returncode == 1, result.stderr
+    line = next(x for x in result.stderr.splitlines() if x.startswith("error:"))
+    assert "seeds/entities.yaml:" in line and "tenures.qiu-xiaoqi-special-representative" in line
+    assert "Violation" in line and "shape" in line
+    assert snapshot(built) == before
+
+
+def test_validate_checks_without_writing(project):
+    result = newsgraph(project, "validate")
+    assert result.returncode == 0, result.stderr
+    assert not (project / "dist").exists()
+    assert not (project / ".dist.releases").exists()
+
+
+@pytest.mark.parametrize("failing", ["_write_file", "_write_store"])
+def test_a_write_failure_part_way_keeps_the_previous_release(built, project, edit, monkeypatch,
+                                                              capsys, failing):
+    before = snapshot(built)
+    edit(ANNOTATIONS, "    name: Meeting of Miguel Díaz-Canel and Xi Jinping in Moscow",
+         "    name: Meeting of Miguel Díaz-Canel and Xi Jinping, Moscow")
+    calls = {"n": 0}
+    real = getattr(publish, failing)
+
+    def disk_full(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] >= 2 or failing == "_write_store":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(publish, failing, disk_full)
+    status = run_build(load_settings(root=project), write=True)
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "still serves the previous release" in err
+    assert snapshot(built) == before
+    leftovers = [p.name for p in (project / ".dist.releases").iterdir() if ".tmp-" in p.name]
+    assert leftovers == []
+
+
+def test_a_dist_that_is_not_a_release_link_is_refused(project):
+    (project / "dist").mkdir()
+    (project / "dist" / "keep.txt").write_text("mine")
+    result = newsgraph(project, "build")
+    assert result.returncode == 2
+    assert "is not a newsgraph release link" in result.stderr
+    assert (project / "dist" / "keep.txt").read_text() == "mine"
