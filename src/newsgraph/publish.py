@@ -120,7 +120,9 @@ def _jsonld(quads: list[ox.Quad]) -> bytes:
 
     def normalise(value: object) -> object:
         if isinstance(value, dict):
-            return {k: normalise(v) for k, v in sorted(value.items())}
+            # an @list is ordered: keep its items where they are
+            return {k: ([normalise(i) for i in v] if k == "@list" and isinstance(v, list)
+                        else normalise(v)) for k, v in sorted(value.items())}
         if isinstance(value, list):
             items = [normalise(v) for v in value]
             return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))

@@ -1,0 +1,313 @@
+"""The published dataset answers what a reader of the article asks, exactly.
+
+Queries run with pyoxigraph over the N-Quads dump, the default graph being the
+union of the named graphs, as on the SPARQL endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+REPO = Path(__file__).resolve().parents[2]
+BASE = "https://w3id.org/newsgraph/"
+ID = BASE + "id/"
+PREFIXES = f"""
+PREFIX ng: <https://w3id.org/newsgraph/def#>
+PREFIX schema: <https://schema.org/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX id: <{ID}>
+"""
+
+# reference/FACTS.md, confirmed identifiers, by our ids
+CONFIRMED = {
+    "person/wang-xiaohong": "Q18109475",
+    "person/lazaro-alberto-alvarez-casas": "Q114436521",
+    "person/bruno-rodriguez-parrilla": "Q58183",
+    "person/miguel-diaz-canel": "Q1932603",
+    "person/xi-jinping": "Q15031",
+    "organization/xinhua": "Q204839",
+    "organization/ministry-of-the-interior-cuba": "Q3858481",
+    "organization/ministry-of-foreign-affairs-cuba": "Q10330349",
+    "organization/china-celac-forum": "Q83493046",
+    "organization/x": "Q918",
+    "organization/communist-party-of-china": "Q17427",
+    "organization/communist-party-of-cuba": "Q371402",
+    "place/cuba": "Q241",
+    "place/china": "Q148",
+    "place/russia": "Q159",
+    "place/beijing": "Q956",
+    "place/havana": "Q1563",
+    "place/moscow": "Q649",
+    "post/minister-of-public-security-china": "Q6866288",
+    "post/minister-of-the-interior-cuba": "Q114433457",
+    "post/minister-of-foreign-affairs-cuba": "Q4294907",
+    "post/president-of-china": "Q655407",
+    "post/president-of-cuba": "Q1370482",
+    "post/general-secretary-communist-party-of-china": "Q849418",
+    "post/first-secretary-communist-party-of-cuba": "Q5453787",
+}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dataset") / "dist"
+    result = subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist", str(out), "build"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(dist: Path) -> ox.Store:
+    s = ox.Store()
+    s.load(path=str(dist / "newsgraph.nq"), format=ox.RdfFormat.N_QUADS)
+    return s
+
+
+def select(store: ox.Store, query: str) -> set[tuple[str, ...]]:
+    # "id:kind/slug" reads well but "/" is not allowed in a prefixed name
+    query = re.sub(r"\bid:([a-z]+/[a-z0-9-]+)", rf"<{ID}\1>", query)
+    result = store.query(PREFIXES + query, use_default_graph_as_union=True)
+    short = lambda t: t.value.removeprefix(ID) if t is not None else None  # noqa: E731
+    return {tuple(short(row[v]) for v in result.variables) for row in result}
+
+
+def test_who_met_whom_in_beijing_last_friday_and_in_which_capacity(store):
+    rows = select(store, """
+        SELECT ?who ?role ?capacity WHERE {
+          ?m a ng:Meeting ; schema:location id:place/beijing ;
+             schema:startDate "2025-08-22"^^xsd:date ; ng:dateExpression "Last Friday" ;
+             prov:qualifiedAssociation ?a .
+          ?a prov:agent ?who ; prov:hadRole ?role ; ng:capacity ?capacity .
+        }""")
+    assert rows == {
+        ("person/wang-xiaohong", "https://w3id.org/newsgraph/def#Host",
+         "post/minister-of-public-security-china"),
+        ("person/lazaro-alberto-alvarez-casas", "https://w3id.org/newsgraph/def#Visitor",
+         "post/minister-of-the-interior-cuba"),
+    }
+
+
+def test_every_meeting_with_its_place_and_date(store):
+    rows = select(store, """
+        SELECT ?m ?place ?date ?precision WHERE {
+          ?m a ng:Meeting ; schema:location ?place ; schema:startDate ?date ;
+             ng:datePrecision ?precision }""")
+    day, month = "http://www.w3.org/2006/time#unitDay", "http://www.w3.org/2006/time#unitMonth"
+    assert rows == {
+        ("meeting/wang-xiaohong-alvarez-casas-beijing-2025-08-22", "place/beijing",
+         "2025-08-22", day),
+        ("meeting/rodriguez-parrilla-qiu-xiaoqi-havana-2025-06", "place/havana", "2025-06", month),
+        ("meeting/china-celac-forum-fourth-ministerial-meeting-2025-05-13", "place/beijing",
+         "2025-05-13", day),
+        ("meeting/diaz-canel-xi-jinping-moscow-2025-05-09", "place/moscow", "2025-05-09", day),
+    }
+
+
+def test_meeting_attendees_are_exactly_the_participants(store):
+    rows = select(store, """
+        SELECT ?m (COUNT(DISTINCT ?who) AS ?n) WHERE { ?m a ng:Meeting ; schema:attendee ?who }
+        GROUP BY ?m""")
+    assert {n for _, n in rows} >= {"2"}
+    rows = select(store, """
+        SELECT ?m ?who WHERE { ?m prov:qualifiedAssociation/prov:agent ?who
+          FILTER NOT EXISTS { ?m schema:attendee ?who } }""")
+    assert rows == set()
+
+
+def test_the_may_forum_has_its_correct_name_and_the_article_keeps_its_words(store):
+    rows = select(store, """
+        SELECT ?name ?organizer WHERE {
+          id:meeting/china-celac-forum-fourth-ministerial-meeting-2025-05-13
+            schema:name ?name ; schema:organizer ?organizer }""")
+    assert rows == {("Fourth Ministerial Meeting of the China–CELAC Forum",
+                     "organization/china-celac-forum")}
+    rows = select(store, """
+        SELECT ?text ?cites ?anchor WHERE {
+          id:article/cubaheadlines-309517 schema:correction ?c .
+          ?c a schema:CorrectionComment ; schema:text ?text ; schema:citation ?cites ;
+             ng:evidence/nif:anchorOf ?anchor }""")
+    ((text, cites, anchor),) = rows
+    assert "Fourth" in text and anchor == "Fifth"
+    assert cites == "work/mfa-china-2025-05-15-china-celac-fourth-ministerial"
+    claim = select(store, """
+        SELECT ?t WHERE { ?s a ng:EditorialClaim ; schema:text ?t ;
+          schema:about id:meeting/china-celac-forum-fourth-ministerial-meeting-2025-05-13 }""")
+    assert any("Fifth Ministerial Forum" in t for (t,) in claim)
+
+
+def test_who_said_what_according_to_whom(store):
+    rows = select(store, """
+        SELECT ?s ?speaker ?report ?outlet WHERE {
+          ?s a ng:DirectQuote ; prov:wasAttributedTo ?speaker ;
+             prov:wasQuotedFrom ?report .
+          ?report schema:publisher ?outlet }""")
+    assert rows == {
+        ("statement/wang-strengthen-ministerial-mechanism", "person/wang-xiaohong",
+         "work/xinhua-report-wang-alvarez-2025-08", "organization/xinhua"),
+        ("statement/wang-deepen-practical-cooperation", "person/wang-xiaohong",
+         "work/xinhua-report-wang-alvarez-2025-08", "organization/xinhua"),
+        ("statement/rodriguez-presence-part-of-agreements", "person/bruno-rodriguez-parrilla",
+         "work/rodriguez-parrilla-x-post-qiu-xiaoqi-2025-06", "organization/x"),
+        ("statement/rodriguez-exchange-fruitful", "person/bruno-rodriguez-parrilla",
+         "work/rodriguez-parrilla-x-post-qiu-xiaoqi-2025-06", "organization/x"),
+    }
+
+
+def test_what_was_said_at_the_moscow_meeting(store):
+    rows = select(store, """
+        SELECT ?speaker (COUNT(?s) AS ?n) WHERE {
+          ?s prov:wasGeneratedBy id:meeting/diaz-canel-xi-jinping-moscow-2025-05-09 ;
+             prov:wasAttributedTo ?speaker } GROUP BY ?speaker""")
+    assert rows == {("person/miguel-diaz-canel", "2"), ("person/xi-jinping", "3")}
+
+
+def test_the_outlets_own_claims_are_attributed_to_it_and_never_to_a_speaker(store):
+    rows = select(store, """
+        SELECT ?s ?by WHERE { ?s a ng:EditorialClaim ; prov:wasAttributedTo ?by }""")
+    assert {by for _, by in rows} == {"organization/cubaheadlines"}
+    texts = select(store, "SELECT ?t WHERE { ?s a ng:EditorialClaim ; schema:text ?t }")
+    assert any("disastrous management" in t for (t,) in texts)
+    assert any("poor management" in t for (t,) in texts)  # the FAQ answer
+    assert len(rows) == 8
+
+
+def test_havana_as_a_metonym_is_the_government_not_the_city(store):
+    rows = select(store, """
+        SELECT ?who WHERE { ?who ng:evidence ?span . ?span nif:anchorOf "Havana" }""")
+    assert rows == {("organization/government-of-cuba",)}
+
+
+def test_each_statement_has_exactly_one_kind(store):
+    rows = select(store, """
+        SELECT ?s (COUNT(?k) AS ?n) WHERE { ?s a ng:Statement ; a ?k
+          VALUES ?k { ng:DirectQuote ng:IndirectQuote ng:EditorialClaim } } GROUP BY ?s""")
+    assert len(rows) == 20 and {n for _, n in rows} == {"1"}
+
+
+def test_wikidata_links_are_exactly_the_confirmed_ones(store):
+    rows = select(store, "SELECT ?x ?wd WHERE { ?x owl:sameAs ?wd }")
+    found = {x: wd.removeprefix("http://www.wikidata.org/entity/") for x, wd in rows}
+    assert found == CONFIRMED
+    assert len(rows) == len(found)  # one link per node
+
+
+def test_tenure_starts_carry_their_source_and_wikidata_disagreements(store):
+    rows = select(store, """
+        SELECT ?t ?start ?note WHERE {
+          ?t a org:Membership ; org:memberDuring ?i .
+          ?i time:hasBeginning/time:inXSDDate ?start ; prov:wasDerivedFrom ?src .
+          OPTIONAL { ?i skos:editorialNote ?note } }""")
+    by_tenure = {t: (start, note) for t, start, note in rows}
+    assert by_tenure["tenure/lazaro-alberto-alvarez-casas-minister-of-the-interior"][0] == \
+        "2020-11-24"
+    assert "2019-12-21" in by_tenure[
+        "tenure/lazaro-alberto-alvarez-casas-minister-of-the-interior"][1]
+    assert by_tenure["tenure/wang-xiaohong-minister-of-public-security"][0] == "2022-06-24"
+    assert "tenure/qiu-xiaoqi-special-representative" not in by_tenure
+
+
+def test_who_holds_which_office_with_evidence(store):
+    rows = select(store, """
+        SELECT ?person ?post WHERE { ?t a org:Membership ; org:member ?person ; ng:post ?post ;
+          ng:evidence ?e . ?post org:heldBy ?person . ?person org:holds ?post }""")
+    assert ("person/qiu-xiaoqi", "post/special-representative-latin-american-affairs-china") \
+        in rows
+    assert len(rows) == 8
+
+
+def test_every_span_anchor_is_the_article_text_at_its_offsets(store):
+    result = store.query(PREFIXES + """
+        SELECT ?text ?b ?e ?anchor WHERE { ?span nif:referenceContext ?a ;
+          nif:beginIndex ?b ; nif:endIndex ?e ; nif:anchorOf ?anchor . ?a nif:isString ?text }""",
+                         use_default_graph_as_union=True)
+    rows = list(result)
+    assert len(rows) > 80
+    for row in rows:
+        assert row["text"].value[int(row["b"].value):int(row["e"].value)] == row["anchor"].value
+
+
+def test_article_text_is_the_seed_byte_for_byte(store):
+    (row,) = select(store, "SELECT ?t WHERE { id:article/cubaheadlines-309517 nif:isString ?t }")
+    seed = (REPO / "seeds/cubaheadlines-309517/article.txt").read_text(encoding="utf-8")
+    assert row[0] == seed
+
+
+def test_types_are_written_out(store):
+    missing = select(store, """
+        SELECT ?x WHERE {
+          { ?x a ng:Meeting FILTER NOT EXISTS { ?x a schema:Event, prov:Activity } }
+          UNION { ?x a schema:City FILTER NOT EXISTS { ?x a schema:Place } }
+          UNION { ?x a ng:DirectQuote FILTER NOT EXISTS { ?x a ng:Statement } }
+          UNION { ?x a schema:Person FILTER NOT EXISTS { ?x a prov:Agent } } }""")
+    assert missing == set()
+
+
+def test_a_city_is_never_an_agent(store):
+    rows = select(store, """
+        SELECT ?x WHERE { { ?s prov:wasAttributedTo ?x } UNION { ?a prov:agent ?x }
+          ?x a schema:Place }""")
+    assert rows == set()
+
+
+def test_no_blank_nodes_in_the_data_graphs(dist):
+    for line in (dist / "newsgraph.nq").read_text(encoding="utf-8").splitlines():
+        if not line.endswith("<https://w3id.org/newsgraph/def> ."):
+            assert "_:" not in line.split('"')[0], line
+
+
+def test_each_article_has_its_named_graph(store):
+    graphs = {g.value for g in store.named_graphs()}
+    assert graphs == {BASE + "graph/cubaheadlines-309517", BASE + "graph/entities",
+                      "https://w3id.org/newsgraph/def"}
+
+
+def test_every_dump_parses_back_to_the_same_data(dist):
+    quads = Dataset()
+    quads.parse(dist / "newsgraph.nq", format="nquads")
+    trig = Dataset()
+    trig.parse(dist / "newsgraph.trig", format="trig")
+    jsonld = Dataset()
+    jsonld.parse(data=(dist / "newsgraph.jsonld").read_text(encoding="utf-8"), format="json-ld")
+    for other in (trig, jsonld):
+        for graph in quads.graphs():
+            if len(graph):
+                assert isomorphic(graph, other.graph(graph.identifier)), graph.identifier
+    union = Graph()
+    for graph in quads.graphs():
+        for triple in graph:
+            union.add(triple)
+    turtle = Graph().parse(dist / "newsgraph.ttl", format="turtle")
+    assert isomorphic(union, turtle)
+
+
+def test_jsonld_dump_holds_its_context_inline(dist):
+    doc = json.loads((dist / "newsgraph.jsonld").read_text(encoding="utf-8"))
+    assert isinstance(doc["@context"], dict)
+
+
+def test_manifest_lists_sizes_and_checksums(dist):
+    import hashlib
+
+    manifest = json.loads((dist / "manifest.json").read_text())
+    for name, info in manifest["files"].items():
+        body = (dist / name).read_bytes()
+        assert info["bytes"] == len(body)
+        assert info["sha256"] == hashlib.sha256(body).hexdigest()
