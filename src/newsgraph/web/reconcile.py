@@ -3,8 +3,8 @@
 A curator with a spreadsheet of names ("Xi Jinping", "Havana") asks which of our
 entities each row means. The service answers with scored candidates, a preview
 of each and a prefix suggest for typing ahead. Our entities come from the store
-by SPARQL; the index of names is built once per store object (the data changes
-only when a rebuild swaps the store) so a batch of queries costs no queries.
+by SPARQL; the index of names is built once per release (the data changes only
+when a rebuild swaps the release) so a batch of queries costs no queries.
 
 Identifiers are ``{kind}/{slug}`` (e.g. ``person/wang-xiaohong``), which with the
 ``identifierSpace`` ``{base}id/`` gives the entity IRI. JSONP is not offered:
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,30 +177,16 @@ def _settings() -> Any:
     return current_app.extensions["newsgraph"]["settings"]
 
 
-def _select_from_store(query: str) -> list[dict[str, str]]:
-    """Run a SELECT on the served store; terms come back as their lexical value."""
-    store = current_app.extensions["newsgraph"]["store"]
-    solutions = store.query(query)
-    names = [v.value for v in solutions.variables]
-    rows = []
-    for solution in solutions:
-        rows.append({n: solution[n].value for n in names if solution[n] is not None})
-    return rows
-
-
-_index_lock = threading.Lock()
-_index_cache: tuple[int, dict[str, Entry]] | None = None
-
-
 def _index() -> dict[str, Entry]:
-    """The index for the store now served, rebuilt when the store object changes."""
-    global _index_cache
-    store = current_app.extensions["newsgraph"]["store"]
-    key = id(store)
-    with _index_lock:
-        if _index_cache is None or _index_cache[0] != key:
-            _index_cache = (key, build_index(_select_from_store, _settings().base))
-        return _index_cache[1]
+    """The index of the release now served, built once per release (its cache)."""
+    release = current_app.extensions["newsgraph"]["release"]
+
+    def select(query: str) -> list[dict[str, str]]:
+        solutions = release.store.query(query)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
+
+    return release.cached(("reconcile-index",), lambda: build_index(select, _settings().base))
 
 
 # ---------------------------------------------------------------- scoring
@@ -346,15 +331,6 @@ def _error(message: str, status: int = 400) -> Response:
     return _json({"status": "error", "message": message}, status)
 
 
-@bp.after_request
-def _cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
 def manifest() -> dict[str, Any]:
     """The service manifest (v0.2)."""
     base = _settings().base
@@ -372,10 +348,8 @@ def manifest() -> dict[str, Any]:
     }
 
 
-@bp.route("", methods=["GET", "POST", "OPTIONS"], strict_slashes=False)
+@bp.route("", methods=["GET", "POST"], strict_slashes=False)
 def service() -> Response:
-    if request.method == "OPTIONS":
-        return Response(status=204)
     raw = request.values.getlist("queries")
     if not raw:
         if request.method == "POST":
@@ -403,10 +377,8 @@ def service() -> Response:
     return _json(answer)
 
 
-@bp.route("/suggest/entity", methods=["GET", "OPTIONS"])
+@bp.route("/suggest/entity", methods=["GET"])
 def suggest_entity() -> Response:
-    if request.method == "OPTIONS":
-        return Response(status=204)
     prefix = request.args.get("prefix", "")
     if not fold(prefix):
         return _error("give a \"prefix\" to complete")
@@ -447,4 +419,9 @@ def preview() -> Response:
     body = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>"
             f"{esc(entry.name)}</title></head><body style=\"font:13px sans-serif;margin:4px\">"
             + "<br>".join(lines) + "</body></html>")
-    return Response(body, mimetype="text/html")
+    resp = Response(body, mimetype="text/html")
+    # OpenRefine shows the preview in a frame of its own page: allow framing,
+    # and nothing else (no scripts, nothing fetched).
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors *")
+    return resp

@@ -168,6 +168,10 @@ def targets_from_corpus(corpus: ann.Corpus) -> list[Target]:
     return sorted(out, key=lambda t: (LINKABLE.index(t.section), t.id))
 
 
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 def type_verdict(kind: str, item: Item) -> tuple[int, str]:
     """(1 fits | 0 unknown | -1 wrong, why) from the item's P31."""
     classes = item.claims.get("P31", [])
@@ -179,7 +183,7 @@ def type_verdict(kind: str, item: Item) -> tuple[int, str]:
             return 1, f"P31 {fits[qid]} ({qid})"
     for qid in classes:
         if qid in NEVER and not (qid == "Q5" and kind == "person"):
-            return -1, f"P31 {NEVER[qid]} ({qid}): not a {kind}"
+            return -1, f"P31 {NEVER[qid]} ({qid}): not {_a(kind)}"
     if kind == "person":
         return -1, f"P31 {', '.join(classes[:3])}: not human (Q5)"
     return 0, f"P31 {', '.join(classes[:3])}: not a class we know for a {kind}; check by hand"

@@ -18,7 +18,7 @@ from newsgraph.config import Settings
 from newsgraph.wikidata import KNOWN_WRONG
 from newsgraph.wikidata.candidates import Candidate, Target, rank, score, targets_from_corpus
 from newsgraph.wikidata.client import WikidataClient, WikidataError, WikidataUnavailable
-from newsgraph.wikidata.names import best_similarity
+from newsgraph.wikidata.names import best_similarity, words_contained
 from newsgraph.wikidata.replay import ReplayTransport
 from newsgraph.wikidata.yamledit import EditError, write_link
 
@@ -206,7 +206,7 @@ def check_target(client: WikidataClient, target: Target) -> list[Finding]:
         drift(f"redirected: {qid} now redirects to {item.id} (merged); check {item.id} and "
               "update the link")
     similarity, _ = best_similarity(target.name, item.names)
-    if similarity < LABEL_MIN:
+    if similarity < LABEL_MIN and not any(words_contained(target.name, n) for n in item.names):
         drift(f"label: ours {target.name!r}, Wikidata's {item.label!r} "
               f"(similarity {similarity:.2f})")
     cand = score(target, item)

@@ -58,3 +58,9 @@ def prefix_match(prefix: str, name: str) -> bool:
         return False
     n = fold(name)
     return n.startswith(p) or any(word.startswith(p) for word in n.split())
+
+
+def words_contained(a: str, b: str) -> bool:
+    """Whether every word of one name occurs in the other ("X" in "X (formerly Twitter)")."""
+    wa, wb = set(fold(a).split()), set(fold(b).split())
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
