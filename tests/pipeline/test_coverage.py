@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsgraph.annotations import load_corpus
+from newsgraph.coverage import coverage_markdown, sentence_facts, sentences
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_sentences_split_after_closing_quotes_and_at_line_ends():
+    text = 'He said "yes." Then he left.\nA heading\nWhy? Because.'
+    assert [text[b:e] for b, e in sentences(text)] == [
+        'He said "yes."', "Then he left.", "A heading", "Why?", "Because."]
+
+
+def test_docs_coverage_is_up_to_date():
+    corpus = load_corpus(REPO / "seeds")
+    expected = coverage_markdown(corpus) + "\n"
+    actual = (REPO / "docs/coverage.md").read_text(encoding="utf-8")
+    assert actual == expected, "run: python3 -m newsgraph coverage > docs/coverage.md"
+
+
+def test_every_sentence_of_the_first_article_yields_facts_but_the_faq_questions():
+    corpus = load_corpus(REPO / "seeds")
+    empty = [s for s, facts in sentence_facts(corpus, corpus.articles[0]) if not facts]
+    assert empty == ["Understanding Cuba-China Relations",
+                     "Why is Cuba seeking support from China?"]
