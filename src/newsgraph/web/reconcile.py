@@ -92,9 +92,9 @@ class Entry:
 _NAMES = """
 PREFIX schema: <https://schema.org/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?s ?name WHERE {
+SELECT DISTINCT ?s ?name ?alt WHERE {
   GRAPH ?g { { ?s schema:name ?name } UNION { ?s skos:prefLabel ?name }
-             UNION { ?s skos:altLabel ?name } }
+             UNION { ?s skos:altLabel ?name BIND(true AS ?alt) } }
 }"""
 _FACTS = """
 PREFIX schema: <https://schema.org/>
@@ -137,7 +137,8 @@ def build_index(select: Any, base: str) -> dict[str, Entry]:
     ``select(query)`` runs a SPARQL SELECT and yields dicts of variable -> str.
     """
     entries: dict[str, Entry] = {}
-    for row in select(_NAMES):
+    # the main name first (schema:name / skos:prefLabel), then alternatives
+    for row in sorted(select(_NAMES), key=lambda r: ("alt" in r, r["name"])):
         iri = row["s"]
         found = iris.split_thing(iri, base)
         if found is None or "#" in iri:
@@ -167,7 +168,6 @@ def build_index(select: Any, base: str) -> dict[str, Entry]:
                 entry.locations.append(place)
             entry.date = row.get("date") or entry.date
     for entry in entries.values():
-        entry.names.sort(key=lambda n: (n != entry.names[0], n))
         entry.posts.sort()
         entry.locations.sort()
     return entries
