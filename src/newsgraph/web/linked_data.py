@@ -1,0 +1,274 @@
+"""Linked data routes: ``/id`` (303), ``/doc`` (descriptions), ``/def``, ``/shapes``,
+``/dataset`` and ``/dumps``.
+
+Route → view → renderer: each view builds its :class:`~newsgraph.web.renderers.View`
+once per release (cached on the release), negotiation picks the renderer, and
+the rendered bytes are cached too. Every redirect is relative and built from
+the path only, never from the ``Host`` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Blueprint, Response, render_template, request, send_file
+
+from newsgraph import iris
+from newsgraph.dataset_description import description_triples, statistics
+from newsgraph.iris import KINDS, is_slug
+from newsgraph.store import Release
+from newsgraph.web import current_release, current_settings, error_response
+from newsgraph.web.describe import describe, from_triples
+from newsgraph.web.negotiation import BY_EXT, FORMATS, HTML, Format, negotiate, supported_types
+from newsgraph.web.pages import Linker, entity_page, generic_page
+from newsgraph.web.renderers import View, render
+from newsgraph.web.vocabulary import TurtleFolder, load_folder, ontology_doc, shapes_doc
+
+bp = Blueprint("linked_data", __name__)
+
+# descriptions change only on rebuild; clients revalidate cheaply with the ETag
+MAX_AGE = 300
+
+
+class NotAcceptable(Exception):
+    pass
+
+
+def conditional(resp: Response, release: Release, tag: str) -> Response:
+    """ETag (from the release id: the data changes only on rebuild), Last-Modified,
+    and a 304 when the client already holds this representation."""
+    resp.set_etag(f"{release.release_id}-{tag}")
+    resp.last_modified = release.modified
+    resp.cache_control.public = True
+    resp.cache_control.max_age = MAX_AGE
+    return resp.make_conditional(request)
+
+
+def _not_acceptable() -> Response:
+    resp = error_response(
+        406, "406 Not Acceptable: this resource is available as " + ", ".join(supported_types())
+    )
+    resp.vary.add("Accept")
+    return resp
+
+
+def _not_found(what: str = "no such resource") -> Response:
+    return error_response(404, f"404 Not Found: {what}")
+
+
+def _pick(ext: str | None) -> Format | None:
+    """The format named by the extension, else by the Accept header."""
+    if ext is not None:
+        return BY_EXT.get(ext)
+    return negotiate(request.headers.get("Accept"))
+
+
+def _link_header(path_stem: str, extra: list[str] | None = None) -> str:
+    links = [f'<{path_stem}.{f.ext}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS]
+    return ", ".join([*(extra or []), *links])
+
+
+def represent(
+    release: Release,
+    key: tuple[object, ...],
+    path_stem: str,
+    ext: str | None,
+    build: Callable[[], View],
+    extra_links: list[str] | None = None,
+) -> Response:
+    """The negotiated representation of a resource whose view ``build`` makes."""
+    fmt = _pick(ext)
+    if fmt is None:
+        return _not_found("no such format") if ext is not None else _not_acceptable()
+    view = release.cached((*key, "view"), build)
+    body = release.cached((*key, fmt.ext), lambda: render(fmt, view))
+    resp = Response(body, content_type=fmt.content_type)
+    resp.headers["Content-Location"] = f"{path_stem}.{fmt.ext}"
+    if ext is None:
+        resp.vary.add("Accept")
+    resp.headers["Link"] = _link_header(path_stem, extra_links)
+    return conditional(resp, release, "-".join(str(k) for k in (*key[1:], fmt.ext)))
+
+
+def _split_ext(name: str) -> tuple[str, str | None]:
+    stem, dot, ext = name.rpartition(".")
+    return (stem, ext) if dot else (name, None)
+
+
+def _thing_iri(kind: str, slug: str) -> str | None:
+    if kind not in KINDS or not is_slug(slug):
+        return None
+    return iris.entity(kind, slug, current_settings().base)
+
+
+@bp.get("/id/<kind>/<slug>")
+def thing(kind: str, slug: str) -> Response:
+    """The thing itself: 303 See Other to its description (relative, path only)."""
+    iri = _thing_iri(kind, slug)
+    release = current_release()
+    if iri is None or not release.has_subject(iri):
+        return _not_found(f"nothing is known as /id/{kind}/{slug}" if iri else "no such thing")
+    if negotiate(request.headers.get("Accept")) is None:
+        return _not_acceptable()
+    target = f"/doc/{kind}/{slug}"
+    resp = Response(f"303 See Other: {target}\n", status=303, mimetype="text/plain")
+    resp.headers["Location"] = target
+    resp.headers["Link"] = f'<{target}>; rel="describedby"'
+    resp.vary.add("Accept")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = MAX_AGE
+    return resp
+
+
+@bp.get("/doc/<kind>/<name>")
+def description(kind: str, name: str) -> Response:
+    """The thing's description, in the format of the extension or of ``Accept``."""
+    slug, ext = _split_ext(name)
+    iri = _thing_iri(kind, slug)
+    release = current_release()
+    if iri is None or not release.has_subject(iri):
+        return _not_found(f"nothing is known as /id/{kind}/{slug}" if iri else "no such thing")
+    settings = current_settings()
+    path_stem = f"/doc/{kind}/{slug}"
+
+    def build() -> View:
+        desc = describe(release, iri, settings.base, settings.max_incoming_links)
+        linker = Linker(settings.base, _ontology(release)[1].documented)
+        return View(desc.triples, entity_page(desc, linker, path_stem))
+
+    return represent(
+        release,
+        ("doc", kind, slug),
+        path_stem,
+        ext,
+        build,
+        [f'<{"/id/" + kind + "/" + slug}>; rel="describes"'],
+    )
+
+
+# ------------------------------------------------------------------ /def and /shapes
+
+
+def _folder(release: Release, which: str) -> TurtleFolder:
+    settings = current_settings()
+    folder = settings.ontology_dir if which == "ontology" else settings.shapes_dir
+    return release.cached(("folder", which), lambda: load_folder(folder))
+
+
+def _ontology(release: Release) -> tuple[TurtleFolder, object]:
+    folder = _folder(release, "ontology")
+    doc = release.cached(
+        ("ontology-doc", folder.fingerprint), lambda: ontology_doc(folder, release)
+    )
+    return folder, doc
+
+
+@bp.get("/def")
+@bp.get("/def.<ext>")
+def vocabulary(ext: str | None = None) -> Response:
+    release = current_release()
+    folder, doc = _ontology(release)
+
+    def build() -> View:
+        return View(
+            folder.triples,
+            generic_page(
+                "ontology.html",
+                "/def",
+                doc=doc,
+                linker=Linker(current_settings().base, doc.documented),
+            ),
+        )
+
+    return represent(release, ("def", folder.fingerprint), "/def", ext, build)
+
+
+@bp.get("/shapes")
+@bp.get("/shapes.<ext>")
+def shapes(ext: str | None = None) -> Response:
+    release = current_release()
+    folder = _folder(release, "shapes")
+    _, onto = _ontology(release)
+
+    def build() -> View:
+        doc = shapes_doc(folder)
+        return View(
+            folder.triples,
+            generic_page(
+                "shapes.html",
+                "/shapes",
+                doc=doc,
+                linker=Linker(current_settings().base, onto.documented),
+            ),
+        )
+
+    return represent(release, ("shapes", folder.fingerprint), "/shapes", ext, build)
+
+
+# ------------------------------------------------------------------ /dataset and /dumps
+
+
+@bp.get("/dataset")
+@bp.get("/dataset.<ext>")
+def dataset(ext: str | None = None) -> Response:
+    release = current_release()
+    settings = current_settings()
+
+    def build() -> View:
+        stats = release.cached(("statistics",), lambda: statistics(release, settings.base))
+        triples = description_triples(release, stats, settings.base, settings.data_license)
+        desc = from_triples(iris.dataset(settings.base), triples)
+        return View(
+            desc.triples,
+            generic_page(
+                "dataset.html",
+                "/dataset",
+                stats=stats,
+                release=release,
+                license=settings.data_license,
+                dumps=sorted(release.dumps.values(), key=lambda d: d.name),
+                linker=Linker(settings.base, _ontology(release)[1].documented),
+                sparql="/sparql",
+            ),
+        )
+
+    return represent(release, ("dataset",), "/dataset", ext, build)
+
+
+@bp.get("/dumps")
+def dumps_index() -> Response:
+    release = current_release()
+
+    def draw() -> bytes:
+        return render_template(
+            "dumps.html",
+            dumps=sorted(release.dumps.values(), key=lambda d: d.name),
+            release=release,
+            alternates=[],
+            jsonld="",
+        ).encode("utf-8")
+
+    resp = Response(release.cached(("dumps-index",), draw), content_type=HTML.content_type)
+    return conditional(resp, release, "dumps")
+
+
+@bp.get("/dumps/<name>")
+def dump(name: str) -> Response:
+    """A dump of the release being served: only names the release lists, so no
+    path reaches outside it; the file is read from the release folder that was
+    open when the request began, so a rebuild never mixes two versions."""
+    release = current_release()
+    found = release.dumps.get(name)
+    if found is None:
+        return _not_found("no such dump")
+    resp = send_file(
+        Path(found.path),
+        mimetype=found.media_type,
+        conditional=True,
+        etag=found.sha256,
+        last_modified=release.modified,
+        max_age=MAX_AGE,
+    )
+    resp.headers["Link"] = '</dataset>; rel="describedby"'
+    return resp
