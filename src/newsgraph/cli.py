@@ -71,17 +71,23 @@ def coverage(ctx: click.Context) -> None:
 @click.option("--data", type=click.Path(exists=True, path_type=Path),
               help="Data to serve: a built dist/ folder (default) or an N-Quads/TriG/Turtle file.")
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--base", "serve_base",
+              help="Base IRI the served paths stand for (default: the group's --base).")
 @click.option("--no-build", is_flag=True, help="Do not build dist/ first when it is missing.")
 @click.option("--sparql-timeout", type=float, help="Seconds a SPARQL query may run (default 10).")
 @click.option("--service-allow", multiple=True,
               help="A SERVICE endpoint queries may call (repeatable; none by default).")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: int,
-          no_build: bool, sparql_timeout: float | None, service_allow: tuple[str, ...]) -> None:
+          serve_base: str | None, no_build: bool, sparql_timeout: float | None,
+          service_allow: tuple[str, ...]) -> None:
     """Serve the dataset: linked data, HTML pages and the SPARQL endpoint."""
     from newsgraph.serve import run_server
 
+    if serve_base is not None and not serve_base.endswith("/"):
+        serve_base += "/"
     settings = _settings(ctx).with_overrides(
+        base=serve_base,
         sparql_timeout_s=sparql_timeout,
         service_allow_list=tuple(service_allow) or None,
     )
