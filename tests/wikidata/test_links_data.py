@@ -82,3 +82,22 @@ def test_where_wikidata_is_wrong_our_date_stands_and_the_difference_is_noted(
                                           ?i skos:editorialNote ?note }} }}""")
     assert len(rows) == 1
     assert wikidata_says in rows[0]["note"]
+
+
+@pytest.mark.http
+def test_the_dataset_description_counts_the_links_as_a_void_linkset(server, store):
+    import requests
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import OWL, RDF, VOID
+
+    resp = requests.get(f"{server}/dataset", headers={"Accept": "text/turtle"}, timeout=30)
+    assert resp.status_code == 200
+    g = Graph().parse(data=resp.text, format="turtle")
+    linksets = [s for s in g.subjects(RDF.type, VOID.Linkset)
+                if (s, VOID.linkPredicate, OWL.sameAs) in g]
+    assert len(linksets) == 1
+    published = len(select(store, "SELECT DISTINCT ?s ?o WHERE { GRAPH ?g { ?s owl:sameAs ?o } }"))
+    assert published == len([q for q in confirmed_qids().values() if q])
+    assert int(g.value(linksets[0], VOID.triples)) == published
+    targets = {str(t) for t in g.objects(linksets[0], VOID.objectsTarget)}
+    assert any(URIRef(t) in set(g.subjects(VOID.uriSpace, None)) for t in targets)

@@ -344,7 +344,6 @@ def manifest() -> dict[str, Any]:
         "view": {"url": request.url_root + "id/{{id}}"},
         "preview": {"url": here + "/preview?id={{id}}", "width": 400, "height": 120},
         "suggest": {"entity": {"service_url": here, "service_path": "/suggest/entity"}},
-        "documentation": request.url_root + "docs/wikidata",
     }
 
 
