@@ -1,0 +1,355 @@
+"""Validate a data graph against the trusted shapes and ontology.
+
+The shapes (``shapes/*.ttl``) and the ontology (``ontology/*.ttl``) come from the
+project folder only, are parsed once per process, and are handed to pyshacl
+explicitly, so nothing in the data can add or change a constraint: pyshacl would
+otherwise read shapes from the data graph, and the data could widen the class
+hierarchy that ``sh:class`` relies on. Data triples that speak about shapes or
+vocabulary are therefore refused (reported as Violations) and left out of the
+validation. No ``owl:imports`` is followed and no SPARQL constraint may name a
+remote graph or endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyshacl
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.graph import ConjunctiveGraph
+from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from newsgraph.config import Settings
+from newsgraph.iris import ONTOLOGY, PREFIXES, SH, SHAPES
+
+SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
+
+# The validator's own check that data does not carry vocabulary (see _split_vocabulary).
+TRUSTED_INPUT_SHAPE = f"{SHAPES}#TrustedInput"
+
+# Predicates through which data could change what the shapes check: a new
+# subclass satisfies sh:class, a new shape adds targets. owl:sameAs is data.
+_VOCABULARY_PREDICATES = frozenset(
+    {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range}
+)
+_DATA_OWL_PREDICATES = frozenset({OWL.sameAs})
+
+# A SPARQL constraint may read only the data graph it is given.
+_REMOTE_KEYWORDS = re.compile(r"\b(FROM|SERVICE|LOAD)\b", re.IGNORECASE)
+
+# rdflib's SPARQL parser is not thread-safe (SECURITY.md, hazard 1).
+_LOCK = threading.Lock()
+
+
+class TrustedFilesError(Exception):
+    """The shapes or ontology files are missing or unsafe to use."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "Violation" | "Warning" | "Info"
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    shape: str
+
+    def sort_key(self) -> tuple[int, str, str, str, str, str]:
+        return (
+            _RANK.get(self.severity, 3),
+            self.focus,
+            self.path or "",
+            self.value or "",
+            self.message,
+            self.shape,
+        )
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    conforms: bool  # no Violations
+    findings: list[Finding]
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "Warning"]
+
+    def counts(self) -> dict[str, int]:
+        out = {"Violation": 0, "Warning": 0, "Info": 0}
+        for f in self.findings:
+            out[f.severity] = out.get(f.severity, 0) + 1
+        return out
+
+
+def compact(iri: str) -> str:
+    """``schema:name`` for a term in a namespace we publish, else the IRI itself."""
+    shapes_ns = f"{SHAPES}#"
+    if iri.startswith(shapes_ns) and len(iri) > len(shapes_ns):
+        return "ngsh:" + iri[len(shapes_ns) :]
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        local = iri[len(ns) :]
+        if iri.startswith(ns) and len(ns) > len(best) and re.fullmatch(r"[A-Za-z_][\w.-]*", local):
+            best, name = ns, f"{prefix}:{local}"
+    return name if best else iri
+
+
+def format_finding(f: Finding) -> str:
+    """One line a curator can act on."""
+    where = f"{f.focus} {f.path}" if f.path else f.focus
+    value = ""
+    if f.value is not None and f.value not in f.message:
+        shown = f.value if len(f.value) <= 120 else f.value[:117] + "..."
+        value = f" (value: {shown})"
+    return f"{f.severity}: {where}: {f.message}{value} [shape {compact(f.shape)}]"
+
+
+# --------------------------------------------------------------------------
+# The trusted shapes and ontology, parsed once per process
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trusted:
+    shapes: Graph
+    ontology: Graph
+    # property shape -> the node shape holding it, to name findings after the latter
+    owners: dict[Node, Node]
+
+
+def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    if not folder.is_dir():
+        raise TrustedFilesError(f"{folder}: folder not found")
+    files = sorted(folder.glob("*.ttl"))
+    if not files:
+        raise TrustedFilesError(f"{folder}: no *.ttl files")
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+def _parse(files: Iterable[tuple[str, int, int]], public_id: str) -> Graph:
+    graph = Graph()
+    for name, _, _ in files:
+        raw = Path(name).read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raise TrustedFilesError(f"{name}: starts with a UTF-8 byte order mark; remove it")
+        try:
+            graph.parse(data=raw.decode("utf-8"), format="turtle", publicID=public_id)
+        except Exception as exc:  # rdflib raises several types for bad Turtle
+            raise TrustedFilesError(f"{name}: not valid Turtle: {exc}") from exc
+        if (None, OWL.imports, None) in graph:
+            raise TrustedFilesError(f"{name}: owl:imports is not allowed; nothing is fetched")
+    return graph
+
+
+def _check_sparql(shapes: Graph) -> None:
+    for pred in (SH.select, SH.ask, SH.construct, SH.update):
+        for node, text in shapes.subject_objects(pred):
+            match = _REMOTE_KEYWORDS.search(str(text))
+            if match:
+                owner = shapes.value(predicate=SH.sparql, object=node) or node
+                raise TrustedFilesError(
+                    f"a SPARQL constraint of {owner} uses {match.group(1).upper()}: "
+                    "shapes may read only the data graph"
+                )
+
+
+def _owners(shapes: Graph) -> dict[Node, Node]:
+    owners: dict[Node, Node] = {}
+    for node_shape, prop_shape in shapes.subject_objects(SH.property):
+        owners.setdefault(prop_shape, node_shape)
+    return owners
+
+
+@lru_cache(maxsize=8)
+def _load(shapes_sig: tuple, ontology_sig: tuple) -> Trusted:
+    shapes = _parse(shapes_sig, SHAPES)
+    ontology = _parse(ontology_sig, ONTOLOGY)
+    _check_sparql(shapes)
+    return Trusted(shapes=shapes, ontology=ontology, owners=_owners(shapes))
+
+
+def load_trusted(settings: Settings) -> Trusted:
+    """The shapes and ontology of ``settings``; parsed again only if a file changed."""
+    return _load(_signature(settings.shapes_dir), _signature(settings.ontology_dir))
+
+
+# --------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------
+
+
+def _triples(data: Graph) -> Iterable[tuple[Node, Node, Node]]:
+    if isinstance(data, (Dataset, ConjunctiveGraph)):
+        for s, p, o, _ in data.quads((None, None, None, None)):
+            yield s, p, o
+    else:
+        yield from data
+
+
+def _is_vocabulary(p: Node, o: Node) -> bool:
+    if str(p).startswith(str(SH)):
+        return True
+    if p == RDF.type and str(o).startswith(str(SH)):
+        return True
+    if p in _VOCABULARY_PREDICATES:
+        return True
+    return str(p).startswith(str(OWL)) and p not in _DATA_OWL_PREDICATES
+
+
+class _PreparedQueryGraph(Graph):
+    """A graph that parses each distinct SPARQL text once.
+
+    pyshacl sends a constraint's query once per focus node, with the same text
+    and ``$this`` passed as a binding; parsing dominated validation time (about
+    10 ms a query), so parsed queries are kept for the life of the process.
+    """
+
+    _prepared: dict[str, Query] = {}
+
+    def query(self, query_object, *args, **kwargs):  # type: ignore[override]
+        if isinstance(query_object, str):
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
+
+
+def _split_vocabulary(data: Graph, ontology: Graph) -> tuple[Graph, list[Finding]]:
+    """A copy of the data without vocabulary triples, and a Violation for each one
+    that is not already in the trusted ontology."""
+    clean = _PreparedQueryGraph()
+    refused: list[Finding] = []
+    for s, p, o in _triples(data):
+        if _is_vocabulary(p, o):
+            if (s, p, o) not in ontology:
+                refused.append(
+                    Finding(
+                        severity="Violation",
+                        focus=str(s),
+                        path=compact(str(p)),
+                        value=_show(o),
+                        message=(
+                            "Data may not define shapes or vocabulary (this triple would change "
+                            "what validation checks): remove it, or move it to ontology/ or "
+                            "shapes/ if it is meant."
+                        ),
+                        shape=TRUSTED_INPUT_SHAPE,
+                    )
+                )
+            continue
+        clean.add((s, p, o))
+    return clean, refused
+
+
+def _show(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, Literal):
+        if node.language:
+            return f'"{node}"@{node.language}'
+        if node.datatype is not None:
+            return f'"{node}"^^{compact(str(node.datatype))}'
+        return f'"{node}"'
+    return str(node)
+
+
+def _path_text(graph: Graph, path: Node | None) -> str | None:
+    """SHACL property path as SPARQL path syntax, with prefixed names."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return compact(str(path))
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + (_path_text(graph, inverse) or "?")
+    for pred, op in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = graph.value(path, pred)
+        if inner is not None:
+            return f"({_path_text(graph, inner)}){op}"
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        options = (_path_text(graph, p) or "?" for p in Collection(graph, alternatives))
+        return "(" + "|".join(options) + ")"
+    if (path, RDF.first, None) in graph:
+        return "/".join(_path_text(graph, p) or "?" for p in Collection(graph, path))
+    return str(path)
+
+
+def _message(report: Graph, result: Node) -> str:
+    messages = list(report.objects(result, SH.resultMessage))
+    english = [m for m in messages if isinstance(m, Literal) and m.language in (None, "en")]
+    chosen = sorted({str(m) for m in (english or messages)})
+    return " ".join(chosen) if chosen else "(no message)"
+
+
+def _shape_name(trusted: Trusted, shape: Node | None) -> str:
+    if shape is None:
+        return "(unknown shape)"
+    # results name the (often anonymous) property shape; report its node shape
+    seen = set()
+    while isinstance(shape, BNode) and shape in trusted.owners and shape not in seen:
+        seen.add(shape)
+        shape = trusted.owners[shape]
+    return str(shape) if not isinstance(shape, BNode) else f"_:{shape}"
+
+
+def _findings(report: Graph, trusted: Trusted) -> list[Finding]:
+    found = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        severity = report.value(result, SH.resultSeverity)
+        focus = report.value(result, SH.focusNode)
+        value = report.value(result, SH.value)
+        path = _path_text(report, report.value(result, SH.resultPath))
+        if path is None and value == focus:
+            value = None  # node-level results repeat the focus node as the value
+        found.append(
+            Finding(
+                severity=SEVERITY_NAMES.get(severity, str(severity)),
+                focus=str(focus),
+                path=path,
+                value=_show(value),
+                message=_message(report, result),
+                shape=_shape_name(trusted, report.value(result, SH.sourceShape)),
+            )
+        )
+    return found
+
+
+def validate(data: Graph, settings: Settings) -> ValidationReport:
+    """Validate ``data`` (a graph, or a dataset taken as the union of its graphs)
+    with the trusted shapes and ontology of ``settings``."""
+    trusted = load_trusted(settings)
+    clean, refused = _split_vocabulary(data, trusted.ontology)
+    with _LOCK:
+        _, report, _ = pyshacl.validate(
+            clean,
+            shacl_graph=trusted.shapes,
+            ont_graph=trusted.ontology,
+            inference="none",
+            advanced=True,
+            allow_infos=True,
+            allow_warnings=True,
+            abort_on_first=False,
+            do_owl_imports=False,
+            meta_shacl=False,
+            js=False,
+            inplace=True,  # `clean` is our own copy; pyshacl still copies to mix in the ontology
+        )
+    findings = sorted(set(_findings(report, trusted) + refused), key=Finding.sort_key)
+    conforms = not any(f.severity == "Violation" for f in findings)
+    return ValidationReport(conforms=conforms, findings=findings)

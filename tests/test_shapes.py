@@ -1,0 +1,303 @@
+"""The shapes accept data that follows the vocabulary contract and reject each
+kind of break with a finding from the shape responsible, and only that shape.
+
+Broken fixtures are patches on ``fixtures/shapes/valid.ttl``: for every
+(subject, predicate) a patch mentions, the valid data's values are replaced by
+the patch's; the object ``ngt:none`` removes them. A patch is named
+``<ShapeLocalName>--<what is broken>.ttl`` after the shape that must reject it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from newsgraph.config import Settings
+from newsgraph.iris import SH, SHAPES
+from newsgraph.validation import (
+    TRUSTED_INPUT_SHAPE,
+    Finding,
+    TrustedFilesError,
+    ValidationReport,
+    format_finding,
+    load_trusted,
+    validate,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
+VALID = FIXTURES / "valid.ttl"
+BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
+NONE = URIRef("urn:newsgraph:test#none")
+SHAPES_NS = f"{SHAPES}#"
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return Settings(root=ROOT)
+
+
+def load(path: Path) -> Graph:
+    return Graph().parse(path, format="turtle")
+
+
+def patched(patch_path: Path) -> Graph:
+    graph = load(VALID)
+    patch = load(patch_path)
+    for s, p in {(s, p) for s, p, _ in patch}:
+        graph.remove((s, p, None))
+    for s, p, o in patch:
+        if o != NONE:
+            graph.add((s, p, o))
+    return graph
+
+
+@cache
+def report_for(patch_path: Path) -> ValidationReport:
+    """Validated once per session: two tests read each fixture's report."""
+    return validate(patched(patch_path), Settings(root=ROOT))
+
+
+def expected_shape(patch_path: Path) -> str:
+    return SHAPES_NS + patch_path.name.split("--", 1)[0]
+
+
+def serious(report: ValidationReport) -> list[Finding]:
+    return [f for f in report.findings if f.severity in ("Violation", "Warning")]
+
+
+def test_valid_fixture_conforms_without_violations_or_warnings(settings):
+    report = validate(load(VALID), settings)
+    assert report.conforms, "\n".join(map(format_finding, report.findings))
+    assert serious(report) == []
+
+
+def test_missing_wikidata_links_are_only_info(settings):
+    report = validate(load(VALID), settings)
+    infos = [f for f in report.findings if f.severity == "Info"]
+    assert {f.focus.rsplit("/", 1)[1] for f in infos} >= {"reuters", "test-outlet"}
+    assert all(f.path == "owl:sameAs" for f in infos)
+
+
+@pytest.mark.parametrize("patch_path", BROKEN, ids=lambda p: p.stem)
+def test_broken_fixture_is_rejected_by_its_shape_only(settings, patch_path):
+    shape = expected_shape(patch_path)
+    report = report_for(patch_path)
+    found = serious(report)
+    assert [f for f in found if f.shape == shape], (
+        f"{shape} did not reject {patch_path.name}; findings:\n"
+        + "\n".join(map(format_finding, report.findings))
+    )
+    others = [f for f in found if f.shape != shape]
+    assert others == [], "other shapes also objected:\n" + "\n".join(map(format_finding, others))
+
+
+def _shape_severity(shapes: Graph, shape: URIRef) -> str:
+    severity = shapes.value(shape, SH.severity)
+    return str(severity).rsplit("#", 1)[1] if severity is not None else "Violation"
+
+
+@pytest.mark.parametrize("patch_path", BROKEN, ids=lambda p: p.stem)
+def test_violation_shapes_stop_the_build_and_warning_shapes_do_not(settings, patch_path):
+    shape = expected_shape(patch_path)
+    shapes = load_trusted(settings).shapes
+    report = report_for(patch_path)
+    if shape == TRUSTED_INPUT_SHAPE or _shape_severity(shapes, URIRef(shape)) == "Violation":
+        # a Violation shape may also hold Warning-level property shapes (e.g. a
+        # city's country), so look at what this fixture's findings are
+        if any(f.severity == "Violation" for f in report.findings):
+            assert not report.conforms
+    else:
+        assert report.conforms
+        assert {f.severity for f in serious(report)} == {"Warning"}
+
+
+def test_every_shape_has_a_broken_fixture(settings):
+    shapes = load_trusted(settings).shapes
+    named = {
+        str(s)
+        for kind in (SH.NodeShape, SH.PropertyShape)
+        for s in shapes.subjects(RDF.type, kind)
+        if isinstance(s, URIRef)
+    }
+    covered = {expected_shape(p) for p in BROKEN}
+    assert named - covered == set()
+    # and no fixture names a shape that does not exist
+    assert covered - named == {TRUSTED_INPUT_SHAPE}
+
+
+def test_every_violation_shape_has_a_fixture_with_a_violation(settings):
+    shapes = load_trusted(settings).shapes
+    by_shape: dict[str, set[str]] = {}
+    for patch_path in BROKEN:
+        shape = expected_shape(patch_path)
+        report = report_for(patch_path)
+        by_shape.setdefault(shape, set()).update(
+            f.severity for f in report.findings if f.shape == shape
+        )
+    for shape, severities in by_shape.items():
+        if shape != TRUSTED_INPUT_SHAPE and _shape_severity(shapes, URIRef(shape)) == "Violation":
+            assert "Violation" in severities, shape
+
+
+# --------------------------------------------------------------------------
+# What the findings say
+# --------------------------------------------------------------------------
+
+
+def test_anchor_mismatch_names_the_text_at_the_offsets():
+    report = report_for(FIXTURES / "broken" / "SpanShape--anchor-mismatch.ttl")
+    (finding,) = report.violations
+    assert finding.focus.endswith("#char=93,106")
+    assert finding.path == "nif:anchorOf"
+    assert '"Wang Xiaohon"' in finding.message and '"Wang Xiaohong"' in finding.message
+
+
+def test_utf16_offsets_are_caught_because_offsets_count_code_points():
+    report = report_for(FIXTURES / "broken" / "SpanShape--utf16-offsets.ttl")
+    assert any(
+        f.focus.endswith("#char=95,108") and f.path == "nif:anchorOf" for f in report.violations
+    )
+
+
+def test_meeting_after_publication_names_both_dates():
+    report = report_for(FIXTURES / "broken" / "MeetingShape--dated-after-article.ttl")
+    messages = {f.message for f in report.violations}
+    assert any("2025-08-24" in m and "2025-08-23" in m for m in messages)
+    assert {f.path for f in report.violations} == {"schema:startDate", "time:hasTime"}
+
+
+def test_statement_kinds_are_named_in_the_finding():
+    report = report_for(FIXTURES / "broken" / "StatementShape--two-kinds.ttl")
+    (finding,) = report.violations
+    assert "DirectQuote" in finding.message and "IndirectQuote" in finding.message
+
+
+def test_format_finding_is_one_readable_line():
+    finding = Finding(
+        severity="Violation",
+        focus="https://w3id.org/newsgraph/id/meeting/x",
+        path="schema:attendee",
+        value=None,
+        message="A meeting needs at least two attendees.",
+        shape=f"{SHAPES_NS}MeetingShape",
+    )
+    assert format_finding(finding) == (
+        "Violation: https://w3id.org/newsgraph/id/meeting/x schema:attendee: "
+        "A meeting needs at least two attendees. [shape ngsh:MeetingShape]"
+    )
+
+
+def test_findings_are_sorted_worst_first_and_the_same_every_run(settings):
+    graph = patched(FIXTURES / "broken" / "MeetingShape--one-attendee.ttl")
+    graph.remove((URIRef("https://w3id.org/newsgraph/id/place/beijing"), None, None))
+    first = validate(graph, settings).findings
+    assert first == validate(graph, settings).findings
+    ranks = [("Violation", "Warning", "Info").index(f.severity) for f in first]
+    assert ranks == sorted(ranks)
+    assert {"Violation", "Info"} <= {f.severity for f in first}
+
+
+# --------------------------------------------------------------------------
+# Only the trusted shapes and ontology decide
+# --------------------------------------------------------------------------
+
+
+def test_shapes_in_the_data_are_refused_and_not_applied():
+    report = report_for(FIXTURES / "broken" / "TrustedInput--data-declares-shape.ttl")
+    assert not report.conforms
+    assert {f.shape for f in report.violations} == {TRUSTED_INPUT_SHAPE}
+    # the smuggled shape forbade names on people; no person was reported
+    assert not [f for f in report.findings if "/person/" in f.focus]
+
+
+def test_a_subclass_declared_in_the_data_does_not_make_a_city_an_agent(settings):
+    graph = patched(FIXTURES / "broken" / "TrustedInput--data-declares-subclass.ttl")
+    assoc = URIRef("https://w3id.org/newsgraph/id/meeting/test-meeting#assoc-wang-xiaohong")
+    graph.set((assoc, URIRef("http://www.w3.org/ns/prov#agent"),
+               URIRef("https://w3id.org/newsgraph/id/place/beijing")))
+    report = validate(graph, settings)
+    shapes = {f.shape for f in report.violations}
+    assert f"{SHAPES_NS}AssociationShape" in shapes
+    assert TRUSTED_INPUT_SHAPE in shapes
+
+
+def test_the_ontology_itself_in_the_data_is_accepted(settings):
+    graph = load(VALID) + load_trusted(settings).ontology
+    report = validate(graph, settings)
+    assert report.conforms, "\n".join(map(format_finding, report.violations))
+
+
+def test_a_dataset_is_validated_as_the_union_of_its_graphs(settings):
+    valid = load(VALID)
+    dataset = Dataset()
+    entities = dataset.graph(URIRef("https://w3id.org/newsgraph/graph/entities"))
+    article = dataset.graph(URIRef("https://w3id.org/newsgraph/graph/test-article"))
+    for s, p, o in valid:
+        target = entities if "/id/person/" in str(s) or "/id/place/" in str(s) else article
+        target.add((s, p, o))
+    assert validate(dataset, settings).conforms
+    # and a break in one named graph is seen
+    article.remove((URIRef("https://w3id.org/newsgraph/id/meeting/test-meeting"),
+                    URIRef("https://schema.org/attendee"), None))
+    assert not validate(dataset, settings).conforms
+
+
+def _project_copy(tmp_path: Path) -> Settings:
+    for folder in ("ontology", "shapes"):
+        (tmp_path / folder).mkdir()
+        for source in (ROOT / folder).glob("*.ttl"):
+            (tmp_path / folder / source.name).write_bytes(source.read_bytes())
+    return Settings(root=tmp_path)
+
+
+def test_a_shape_that_calls_a_remote_endpoint_is_refused(tmp_path):
+    settings = _project_copy(tmp_path)
+    extra = """
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:example:remote> a sh:NodeShape ; sh:targetNode <urn:example:x> ;
+            sh:sparql [ sh:select
+                "SELECT $this WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }" ] .
+    """
+    (settings.shapes_dir / "extra.ttl").write_text(extra, encoding="utf-8")
+    with pytest.raises(TrustedFilesError, match="SERVICE"):
+        validate(Graph(), settings)
+
+
+def test_owl_imports_in_the_ontology_are_refused(tmp_path):
+    settings = _project_copy(tmp_path)
+    with (settings.ontology_dir / "newsgraph.ttl").open("a", encoding="utf-8") as fh:
+        fh.write("\n<https://w3id.org/newsgraph/def> owl:imports <http://127.0.0.1:9/o.ttl> .\n")
+    with pytest.raises(TrustedFilesError, match="owl:imports"):
+        validate(Graph(), settings)
+
+
+def test_missing_shapes_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(TrustedFilesError, match="folder not found"):
+        validate(Graph(), Settings(root=tmp_path))
+
+
+def test_trusted_files_are_parsed_once(settings):
+    assert load_trusted(settings) is load_trusted(settings)
+
+
+def test_shape_sparql_reads_only_the_data_graph(settings):
+    shapes = load_trusted(settings).shapes
+    queries = [str(q) for q in shapes.objects(None, SH.select)]
+    assert len(queries) >= 15
+    for query in queries:
+        assert not re.search(r"\b(FROM|SERVICE|LOAD|GRAPH)\b", query, re.IGNORECASE), query
+
+
+def test_every_shape_message_is_english_and_every_sparql_constraint_has_one(settings):
+    shapes = load_trusted(settings).shapes
+    for constraint in shapes.subjects(SH.select, None):
+        messages = list(shapes.objects(constraint, SH.message))
+        assert messages, constraint
+    for message in shapes.objects(None, SH.message):
+        assert isinstance(message, Literal) and message.language == "en", message
