@@ -101,3 +101,15 @@ def test_the_dataset_description_counts_the_links_as_a_void_linkset(server, stor
     assert int(g.value(linksets[0], VOID.triples)) == published
     targets = {str(t) for t in g.objects(linksets[0], VOID.objectsTarget)}
     assert any(URIRef(t) in set(g.subjects(VOID.uriSpace, None)) for t in targets)
+
+
+def test_the_links_table_in_the_docs_is_the_confirmed_table():
+    import re
+
+    from .conftest import REPO
+
+    text = (REPO / "docs" / "wikidata.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (person|organization|place|post|concept) \| ([a-z0-9-]+) \| "
+                      r"(Q[0-9]+|— \(not found\)) \|$", text, re.M)
+    documented = {slug: (qid if qid.startswith("Q") else None) for _, slug, qid in rows}
+    assert documented == confirmed_qids()
