@@ -1,0 +1,153 @@
+"""Shared fixtures: the real dataset built once, and real server processes.
+
+HTTP behaviour is tested over real sockets against ``newsgraph serve`` (gunicorn)
+started as a subprocess on a free 127.0.0.1 port:
+
+* ``built_dist`` — the project's dataset built once per session into a tmp dir;
+* ``live_server`` — serves ``built_dist``;
+* ``mini_server`` — serves ``tests/fixtures/mini.trig``, a small graph with
+  hostile literals (``<script>`` in a name and in the article text);
+* ``start_server`` — start another server (other data, other settings); it is
+  stopped at the end of the session.
+
+Other suites add their own fixtures below; keep these as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+MINI_DATA = FIXTURES / "mini.trig"
+SERVER_START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A running ``newsgraph serve`` process and how to talk to it."""
+
+    url: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    def get(self, path: str, **kwargs: object) -> requests.Response:
+        """GET without following redirects (tests look at each hop)."""
+        kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("timeout", 30)
+        return requests.get(self.url + path, **kwargs)  # type: ignore[arg-type]
+
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("timeout", 30)
+        return requests.request(method, self.url + path, **kwargs)  # type: ignore[arg-type]
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def launch_server(
+    data: Path,
+    log_dir: Path,
+    *,
+    cli_args: tuple[str, ...] = (),
+    serve_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Server:
+    """Start ``python -m newsgraph … serve --no-build --data DATA --port P`` and
+    wait until it answers; fail with the server's log if it does not."""
+    port = free_port()
+    log = log_dir / f"server-{port}.log"
+    cmd = [
+        sys.executable, "-m", "newsgraph", "--root", str(REPO), *cli_args,
+        "serve", "--no-build", "--data", str(data), "--host", "127.0.0.1",
+        "--port", str(port), *serve_args,
+    ]
+    full_env = {**os.environ, **(env or {})}
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env,
+                                   cwd=REPO)
+    server = Server(f"http://127.0.0.1:{port}", port, process, log)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            if requests.get(server.url + "/", timeout=2).status_code == 200:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    pytest.fail(f"server did not answer within {SERVER_START_TIMEOUT}s:\n{server.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's dataset, built once per session (``newsgraph build``)."""
+    dist = tmp_path_factory.mktemp("built") / "dist"
+    result = subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist", str(dist), "build"],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"newsgraph build failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    return dist
+
+
+@pytest.fixture(scope="session")
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    """A function starting servers that are all stopped when the session ends."""
+    started: list[Server] = []
+    log_dir = tmp_path_factory.mktemp("server-logs")
+
+    def start(data: Path, **kwargs: object) -> Server:
+        server = launch_server(data, log_dir, **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(built_dist: Path, start_server: Callable[..., Server]) -> Server:
+    """A server on the real built dataset."""
+    return start_server(built_dist)
+
+
+@pytest.fixture(scope="session")
+def mini_server(start_server: Callable[..., Server]) -> Server:
+    """A server on tests/fixtures/mini.trig (hostile literals included)."""
+    return start_server(MINI_DATA)
