@@ -24,6 +24,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+# files a release serves beside the data, which are not dumps of it: the
+# manifest and the JSON-LD context (newsgraph.publish.CONTEXT)
+NOT_DUMPS = frozenset({"manifest.json", "context.jsonld"})
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def description_triples(
         add(part, f"{VOID}triples", _int(n))
 
     for dump in release.dumps.values():
-        if dump.name == "manifest.json":
+        if dump.name in NOT_DUMPS:
             continue
         url = iris.dump(dump.name, base)
         add(ds, f"{VOID}dataDump", _iri(url))

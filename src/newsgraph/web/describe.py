@@ -16,14 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from newsgraph import iris
 from newsgraph.iris import NG, NIF, SCHEMA, SKOS, split_thing, thing_of
 from newsgraph.store import Release, sparql_term
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDFS_SEEALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 OWL_SAMEAS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 SCHEMA_NAME = ox.NamedNode(f"{SCHEMA}name")
 SKOS_PREFLABEL = ox.NamedNode(f"{SKOS.prefLabel}")
@@ -34,8 +37,18 @@ NIF_END = ox.NamedNode(f"{NIF}endIndex")
 NIF_ANCHOR = ox.NamedNode(f"{NIF}anchorOf")
 NIF_ISSTRING = ox.NamedNode(f"{NIF}isString")
 SCHEMA_TEXT = ox.NamedNode(f"{SCHEMA}text")
-# the properties that name a node, best first (a statement is known by its words)
-LABEL_PROPERTIES = (SCHEMA_NAME, SKOS_PREFLABEL, RDFS_LABEL, SCHEMA_TEXT)
+SCHEMA_PUBLISHER = ox.NamedNode(f"{SCHEMA}publisher")
+SCHEMA_DATE = ox.NamedNode(f"{SCHEMA}datePublished")
+ORG_MEMBERSHIP = ox.NamedNode("http://www.w3.org/ns/org#Membership")
+ORG_MEMBER = ox.NamedNode("http://www.w3.org/ns/org#member")
+NG_POST = ox.NamedNode(f"{NG}post")
+PROV_ASSOCIATION = ox.NamedNode("http://www.w3.org/ns/prov#Association")
+PROV_AGENT = ox.NamedNode("http://www.w3.org/ns/prov#agent")
+PROV_HADROLE = ox.NamedNode("http://www.w3.org/ns/prov#hadRole")
+NIF_CONTEXT_CLASS = ox.NamedNode(f"{NIF}Context")
+# the properties that name a node, best first (a statement is known by its
+# words, a span by the words it covers)
+LABEL_PROPERTIES = (SCHEMA_NAME, SKOS_PREFLABEL, RDFS_LABEL, SCHEMA_TEXT, NIF_ANCHOR)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -71,6 +84,7 @@ class Description:
     labels: dict[str, str] = field(default_factory=dict)
     incoming: list[ox.Triple] = field(default_factory=list)
     incoming_truncated: bool = False
+    more_path: str | None = None  # relative to the base: a query listing every incoming link
     evidence: list[Snippet] = field(default_factory=list)
     text: str | None = None  # an article's full text
     mentions: list[Mention] = field(default_factory=list)
@@ -115,17 +129,49 @@ def best_literal(literals: Iterable[Term]) -> str | None:
     return min(ranked)[1] if ranked else None
 
 
+def _named(release: Release, node: ox.NamedNode) -> str | None:
+    for prop in LABEL_PROPERTIES:
+        found = best_literal(q.object for q in release.store.quads_for_pattern(node, prop, None))
+        if found is not None:
+            return found
+    return None
+
+
+def _linked(release: Release, node: ox.NamedNode, prop: ox.NamedNode) -> str | None:
+    """The name of what ``node`` links to by ``prop`` (or the literal itself)."""
+    target = _one(release, node.value, prop)
+    if isinstance(target, ox.Literal):
+        return target.value
+    return _named(release, target) if isinstance(target, ox.NamedNode) else None
+
+
+def _derived(release: Release, node: ox.NamedNode) -> str | None:
+    """A name made from what a nameless node links to: an office holding is its
+    holder and post, a participation its agent and role, an article its
+    publisher and date."""
+    types = {q.object for q in release.store.quads_for_pattern(node, RDF_TYPE, None)}
+    parts: list[str | None]
+    if ORG_MEMBERSHIP in types:
+        parts = [_linked(release, node, ORG_MEMBER), _linked(release, node, NG_POST)]
+        return " as ".join(p for p in parts if p) or None
+    if PROV_ASSOCIATION in types:
+        agent, role = _linked(release, node, PROV_AGENT), _linked(release, node, PROV_HADROLE)
+        return f"{agent} ({role})" if agent and role else agent
+    if NIF_CONTEXT_CLASS in types:
+        parts = [_linked(release, node, SCHEMA_PUBLISHER), _linked(release, node, SCHEMA_DATE)]
+        found = ", ".join(p for p in parts if p)
+        return f"Article: {found}" if found else None
+    return None
+
+
 def labels_for(release: Release, iris: Iterable[str]) -> dict[str, str]:
+    """Display names: the node's own name, else one derived from its links."""
     labels: dict[str, str] = {}
     for iri in iris:
         node = ox.NamedNode(iri)
-        for prop in LABEL_PROPERTIES:
-            found = best_literal(
-                q.object for q in release.store.quads_for_pattern(node, prop, None)
-            )
-            if found is not None:
-                labels[iri] = found
-                break
+        found = _named(release, node) or _derived(release, node)
+        if found is not None:
+            labels[iri] = found
     return labels
 
 
@@ -283,6 +329,12 @@ def _mentions(release: Release, article: str, text_length: int) -> list[Mention]
     )
 
 
+def incoming_query(iri: str) -> str:
+    """SPARQL listing every link to ``iri`` (for when a description caps them)."""
+    target = sparql_term(ox.NamedNode(iri))
+    return f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {target} }} ORDER BY ?s ?p"
+
+
 def describe(release: Release, iri: str, base: str, max_incoming: int) -> Description:
     """Build the description of ``iri`` from the store (empty triples: not found)."""
     own, nodes = _walk_own(release, iri)
@@ -293,18 +345,28 @@ def describe(release: Release, iri: str, base: str, max_incoming: int) -> Descri
     # a sub-node of another thing (a span) is named by its thing
     linked |= {thing_of(v) for v in linked if split_thing(v, base) is not None}
     label_triples = _label_triples(release, sorted(linked))
+    more: list[ox.Triple] = []
+    more_path = None
+    parts = split_thing(iri, base)
+    if truncated and parts is not None:
+        # the description says where the rest of the incoming links are
+        more_path = "sparql?query=" + quote(incoming_query(iri), safe="")
+        more.append(
+            ox.Triple(
+                ox.NamedNode(iris.doc(*parts, base)), RDFS_SEEALSO, ox.NamedNode(base + more_path)
+            )
+        )
     desc = Description(
         iri=iri,
-        triples=_dedupe([*own, *incoming, *label_triples]),
+        triples=_dedupe([*own, *incoming, *label_triples, *more]),
         incoming=incoming,
         incoming_truncated=truncated,
+        more_path=more_path,
     )
     desc.labels = labels_for(release, sorted(nodes | linked))
     desc.labels.update(_predicate_labels(release, desc.triples))
     desc.evidence = _snippets(release, own)
-    if RDF_TYPE in {t.predicate for t in own} and ox.NamedNode(f"{NIF}Context") in desc.values(
-        iri, RDF_TYPE
-    ):
+    if NIF_CONTEXT_CLASS in desc.values(iri, RDF_TYPE):
         desc.text = article_text(release, iri)
         if desc.text is not None:
             desc.mentions = _mentions(release, iri, len(desc.text))

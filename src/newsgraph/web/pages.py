@@ -9,6 +9,7 @@ escapes every value; the JSON-LD handed in is already safe inside ``<script>``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -170,18 +171,20 @@ def humanize(slug: str) -> str:
 
 
 def display_label(desc: Description, iri: str, base: str) -> str:
-    """A node's name; without one, the name of its thing and the fragment."""
-    if iri in desc.labels:
-        return desc.labels[iri]
+    """A node's name. A sub-node on its own thing's page goes by its own name
+    (or fragment); elsewhere it is prefixed with its thing's name."""
     thing = thing_of(iri)
     parts = split_thing(thing, base)
-    if "#" in iri:
-        frag = iri.split("#", 1)[1]
-        owner = desc.labels.get(thing) or (humanize(parts[1]) if parts else thing)
-        return f"{owner} § {frag}"
-    if parts:
-        return humanize(parts[1])
-    return iri
+    if "#" not in iri or parts is None:  # a thing, or a term of some vocabulary
+        return desc.labels.get(iri) or (humanize(parts[1]) if parts else iri)
+    short = desc.labels.get(iri) or humanize(iri.split("#", 1)[1])
+    if thing == desc.iri:
+        return short
+    owner = desc.labels.get(thing) or (humanize(parts[1]) if parts else thing)
+    return f"{owner} · {short}"
+
+
+SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
 
 
 def _literal_note(lit: ox.Literal) -> str:
@@ -199,6 +202,17 @@ def _value(
     if isinstance(term, ox.BlankNode):
         return Link(f"_:{term.value}")
     iri = term.value
+    span = SPAN_FRAGMENT.fullmatch(iri.split("#", 1)[1]) if "#" in iri else None
+    if span and iri in desc.labels:
+        # evidence: the words themselves, linked to where they stand in the article
+        owner = thing_of(iri)
+        where = "" if owner == thing else f"{display_label(desc, owner, linker.base)}, "
+        return Link(
+            f"“{desc.labels[iri]}”",
+            href=linker.href(iri),
+            title=iri,
+            note=f"{where}characters {span.group(1)}–{span.group(2)}",
+        )
     if thing_of(iri) == thing and "#" in iri:
         return Link(
             display_label(desc, iri, linker.base), href="#" + iri.split("#", 1)[1], title=iri
@@ -312,7 +326,8 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         for o in desc.values(desc.iri, ox.NamedNode(OWL_SAMEAS))
         if isinstance(o, ox.NamedNode) and o.value.startswith(str(iris.WD))
     ]
-    sections = [Section(None, "Facts", _rows(desc, desc.iri, linker, skip))]
+    # the types are shown as badges under the name
+    sections = [Section(None, "Facts", _rows(desc, desc.iri, linker, skip | {RDF_TYPE.value}))]
     for node in desc.nodes()[1:]:
         # an article's spans are drawn in its text and listed below it
         if is_article and node.split("#", 1)[1].startswith("char="):
@@ -341,10 +356,7 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
     for t in desc.incoming:
         key = desc.labels.get(t.predicate.value) or linker.curie(t.predicate.value)
         incoming.setdefault(key, []).append(_value(t.subject, desc, linker, desc.iri))
-    more = None
-    if desc.incoming_truncated:
-        query = f"SELECT ?s ?p WHERE {{ ?s ?p <{desc.iri}> }} ORDER BY ?s ?p"
-        more = "/sparql?query=" + quote(query, safe="")
+    more = "/" + desc.more_path if desc.more_path else None
     page = {
         "iri": desc.iri,
         "title": display_label(desc, desc.iri, base),

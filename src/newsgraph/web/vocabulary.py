@@ -13,6 +13,7 @@ of document over a small shared core; nothing about a term is written twice).
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -485,7 +486,7 @@ def shapes_doc(folder: TurtleFolder) -> ShapesDoc:
             sparql.append(
                 SparqlDoc(
                     folder.text(constraint, f"{SH}message"),
-                    select.value if isinstance(select, ox.Literal) else "",
+                    textwrap.dedent(select.value).strip() if isinstance(select, ox.Literal) else "",
                     _severity(folder, constraint),
                 )
             )
