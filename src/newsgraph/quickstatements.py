@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from newsgraph import iris
 from newsgraph.config import Settings
+from newsgraph.store import DataError, open_data
 
 PRECISION = {"unitDay": 11, "unitMonth": 10, "unitYear": 9}
 
@@ -84,26 +85,6 @@ class Meeting:
     attendees: list[Linked] = field(default_factory=list)
     locations: list[Linked] = field(default_factory=list)
     sources: list[Linked] = field(default_factory=list)
-
-
-def open_data(path: Path) -> ox.Store:
-    """The built store of a dist/ folder, or an N-Quads/TriG file loaded in memory."""
-    if path.is_dir():
-        if (path / "store").is_dir():
-            return ox.Store.read_only(str(path / "store"))
-        path = path / "newsgraph.nq"
-    formats = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
-    fmt = formats.get(path.suffix)
-    if fmt is None:
-        raise ExportError(f"{path.name}: give a dist/ folder, a .nq or a .trig file")
-    if not path.is_file():
-        raise ExportError(f"no built data at {path}; run `newsgraph build` first")
-    store = ox.Store()
-    try:
-        store.bulk_load(path=str(path), format=fmt)
-    except (SyntaxError, ValueError, OSError) as exc:
-        raise ExportError(f"{path.name} does not parse: {exc}") from None
-    return store
 
 
 def _rows(store: ox.Store, query: str) -> list[dict[str, str]]:
@@ -239,13 +220,10 @@ def run_export(settings: Settings, *, data: Path | None = None, output: Path | N
         err(f"error: --instance-of needs a QID such as Q123, got {instance_of!r}")
         return 2
     try:
-        store = open_data(data or settings.dist_dir)
-        text, notes = export(store, instance_of)
-    except ExportError as exc:
+        release = open_data(data or settings.dist_dir)
+        text, notes = export(release.store, instance_of)
+    except (DataError, ExportError) as exc:
         err(f"error: {exc}")
-        return 2
-    except OSError as exc:
-        err(f"error: cannot read the built data: {exc}")
         return 2
     if output is None:
         sys.stdout.write(text)

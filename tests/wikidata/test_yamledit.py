@@ -65,3 +65,11 @@ def test_write_link_is_atomic_and_refuses_duplicate_keys(tmp_path):
     with pytest.raises(EditError, match="duplicate key"):
         write_link(path, "people", "wang-xiaohong", "Q18109475")
     assert path.read_text(encoding="utf-8") == broken
+
+
+def test_write_link_keeps_every_other_byte(tmp_path):
+    path = tmp_path / "entities.yaml"
+    text = REGISTER.replace("\n", "\r\n") + "\r\n"
+    path.write_bytes(text.encode("utf-8"))
+    write_link(path, "places", "havana", "Q1563")
+    assert path.read_bytes() == (text + "    wikidata: Q1563\r\n").encode("utf-8")

@@ -96,11 +96,6 @@ def targets_from_corpus(corpus: ann.Corpus) -> list[Target]:
     """Register entries that can be linked, with the context their neighbours give."""
     records = corpus.entities
 
-    def qid_of(ref: object) -> str | None:
-        rid = ann.target(ref) if ref else None  # type: ignore[arg-type]
-        rec = records.get(rid) if rid else None
-        return rec.get("wikidata") if rec else None
-
     def name_of(rid: str | None) -> str:
         rec = records.get(rid) if rid else None
         return (rec.get("name") or rec.get("label") or rid) if rec else str(rid)

@@ -17,7 +17,7 @@ from newsgraph import iris
 from newsgraph.config import Settings
 from newsgraph.wikidata import KNOWN_WRONG
 from newsgraph.wikidata.candidates import Candidate, Target, rank, score, targets_from_corpus
-from newsgraph.wikidata.client import WikidataClient, WikidataError, WikidataUnavailable
+from newsgraph.wikidata.client import Item, WikidataClient, WikidataError, WikidataUnavailable
 from newsgraph.wikidata.names import best_similarity, words_contained
 from newsgraph.wikidata.replay import ReplayTransport
 from newsgraph.wikidata.yamledit import EditError, write_link
@@ -84,8 +84,10 @@ def _choose(prompt: Prompt, candidates: list[Candidate]) -> str | None:
 
 
 def accept(client: WikidataClient, settings: Settings, target: Target, qid: str,
-           echo: Echo) -> int:
-    """Verify ``qid`` on Wikidata for ``target``, then write it; nothing on refusal."""
+           echo: Echo, fetched: dict[str, Item] | None = None) -> int:
+    """Verify ``qid`` on Wikidata for ``target``, then write it; nothing on refusal.
+
+    ``fetched`` holds items this run already has (the candidates just shown)."""
     if not iris.is_qid(qid):
         echo(f"refused {target.id}={qid}: malformed Wikidata id (Q followed by digits)")
         return DRIFT
@@ -96,7 +98,7 @@ def accept(client: WikidataClient, settings: Settings, target: Target, qid: str,
         echo(f"refused {target.id}={qid}: already linked to {target.qid}; change it by hand "
              "after `newsgraph link --check`")
         return DRIFT
-    item = client.item(qid)
+    item = (fetched or {}).get(qid) or client.item(qid)
     if item is None:
         echo(f"refused {target.id}={qid}: Wikidata has no such item (deleted or never existed)")
         return DRIFT
@@ -167,7 +169,8 @@ def run_link(settings: Settings, *, ids: Iterable[str] = (), accepts: dict[str, 
             if interactive and prompt is not None and candidates and not target.qid:
                 qid = _choose(prompt, candidates)
                 if qid:
-                    status = max(status, accept(client, settings, target, qid, echo))
+                    shown = {c.item.id: c.item for c in candidates}
+                    status = max(status, accept(client, settings, target, qid, echo, shown))
         if not interactive:
             echo("nothing written: accept a candidate with `newsgraph link --accept ID=QID` "
                  "or answer at the prompt with `--interactive`")

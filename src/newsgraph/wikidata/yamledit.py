@@ -83,28 +83,21 @@ def set_wikidata(text: str, section: str, entity_id: str, qid: str) -> str:
                     "add it by hand")
 
 
-def _load(text: str, label: str) -> Any:
+def _read(path: Path, label: str) -> Any:
+    """The register as the build's strict reader sees it (duplicate keys refused)."""
     try:
-        return yaml.load(text, Loader=ann._StrictLoader)  # noqa: S506 - builds str/dict/list only
-    except yaml.YAMLError as exc:
-        raise EditError(f"{label} would not parse after the edit: {exc}") from None
+        return ann.read_yaml(path, label)
+    except ann.AnnotationError as exc:
+        raise EditError(str(exc)) from None
 
 
 def write_link(path: Path, section: str, entity_id: str, qid: str) -> None:
     """Set the link in the file at ``path``, verified and atomically; EditError if not."""
     label = path.name
-    try:
-        text = ann.read_text(path, label)
-    except ann.AnnotationError as exc:
-        raise EditError(str(exc)) from None
-    before = _load(text, label)
-    new_text = set_wikidata(text, section, entity_id, qid)
-    after = _load(new_text, label)
-    expected = before
-    expected[section][entity_id]["wikidata"] = qid
-    if after != expected:
-        raise EditError(f"editing {label} would change more than {section}.{entity_id}; "
-                        f"add 'wikidata: {qid}' by hand")
+    before = _read(path, label)
+    # bytes decoded as they are: reading as text would turn CRLF line ends into LF
+    new_text = set_wikidata(path.read_bytes().decode("utf-8"), section, entity_id, qid)
+    before[section][entity_id]["wikidata"] = qid
     mode = path.stat().st_mode & 0o777
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -112,6 +105,9 @@ def write_link(path: Path, section: str, entity_id: str, qid: str) -> None:
             fh.write(new_text)
             fh.flush()
             os.fsync(fh.fileno())
+        if _read(Path(tmp), label) != before:
+            raise EditError(f"editing {label} would change more than {section}.{entity_id}; "
+                            f"add 'wikidata: {qid}' by hand")
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
