@@ -4,11 +4,13 @@ mint, imports nothing, and declares every term the shapes and the data use."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
@@ -113,10 +115,30 @@ def test_every_ng_term_the_shapes_use_is_defined(ontology):
     assert used - _minted(ontology) == set()
 
 
-def test_every_class_and_property_the_data_uses_is_declared(ontology):
-    data = Graph().parse(VALID_FIXTURE, format="turtle")
+def _undeclared(data: Graph, ontology: Graph) -> set[URIRef]:
     declared = {s for s in ontology.subjects() if isinstance(s, URIRef)}
     builtin = {RDF.type, OWL.sameAs}
     properties = {p for p in data.predicates()} - builtin
     classes = set(data.objects(None, RDF.type))
-    assert (properties | classes) - declared == set()
+    return (properties | classes) - declared
+
+
+def test_every_class_and_property_the_fixture_uses_is_declared(ontology):
+    assert _undeclared(Graph().parse(VALID_FIXTURE, format="turtle"), ontology) == set()
+
+
+def test_every_class_and_property_the_built_data_uses_is_declared(ontology, tmp_path):
+    out = tmp_path / "dist"
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--root", str(ROOT), "--dist", str(out), "build"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    dataset = Dataset()
+    dataset.parse(out / "newsgraph.nq", format="nquads")
+    data = Graph()
+    for s, p, o, graph in dataset.quads((None, None, None, None)):
+        if graph != URIRef(ONTOLOGY):
+            data.add((s, p, o))
+    assert len(data) > 500
+    assert _undeclared(data, ontology) == set()

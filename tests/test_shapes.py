@@ -10,6 +10,8 @@ the patch's; the object ``ngt:none`` removes them. A patch is named
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -143,6 +145,71 @@ def test_every_violation_shape_has_a_fixture_with_a_violation(settings):
     for shape, severities in by_shape.items():
         if shape != TRUSTED_INPUT_SHAPE and _shape_severity(shapes, URIRef(shape)) == "Violation":
             assert "Violation" in severities, shape
+
+
+# --------------------------------------------------------------------------
+# The real build
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Dataset:
+    out = tmp_path_factory.mktemp("shapes-build") / "dist"
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--root", str(ROOT), "--dist", str(out), "build"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    dataset = Dataset()
+    dataset.parse(out / "newsgraph.nq", format="nquads")
+    return dataset
+
+
+def _graph(dataset: Dataset, *names: str) -> Graph:
+    union = Graph()
+    for name in names:
+        for triple in dataset.graph(URIRef(name)):
+            union.add(triple)
+    return union
+
+
+def test_each_built_article_conforms_with_the_entity_register(built, settings):
+    base = "https://w3id.org/newsgraph/"
+    names = {str(g.identifier) for g in built.graphs() if len(g)}
+    articles = sorted(
+        n for n in names if n.startswith(f"{base}graph/") and n != f"{base}graph/entities"
+    )
+    assert f"{base}graph/cubaheadlines-309517" in articles
+    for article in articles:
+        report = validate(_graph(built, f"{base}graph/entities", article), settings)
+        assert report.violations == [], "\n".join(map(format_finding, report.violations))
+
+
+def test_the_whole_built_dataset_with_its_ontology_graph_conforms(built, settings):
+    report = validate(built, settings)
+    assert report.violations == [], "\n".join(map(format_finding, report.violations))
+
+
+def test_vocabulary_smuggled_into_a_dataset_graph_is_refused(built, settings):
+    dataset = Dataset()
+    for quad in built.quads((None, None, None, None)):
+        dataset.add(quad)
+    article = dataset.graph(URIRef("https://w3id.org/newsgraph/graph/cubaheadlines-309517"))
+    article.add((URIRef("https://schema.org/Place"),
+                 URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+                 URIRef("http://www.w3.org/ns/prov#Agent")))
+    report = validate(dataset, settings)
+    assert [f.shape for f in report.violations] == [TRUSTED_INPUT_SHAPE]
+
+
+def test_a_wrong_anchor_in_the_built_data_is_caught(built, settings):
+    base = "https://w3id.org/newsgraph/"
+    graph = _graph(built, f"{base}graph/entities", f"{base}graph/cubaheadlines-309517")
+    anchor = URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#anchorOf")
+    span, _, text = next(iter(graph.triples((None, anchor, None))))
+    graph.set((span, anchor, Literal(str(text)[1:] + " ")))
+    report = validate(graph, settings)
+    assert [(f.focus, f.path) for f in report.violations] == [(str(span), "nif:anchorOf")]
 
 
 # --------------------------------------------------------------------------

@@ -193,9 +193,14 @@ def load_trusted(settings: Settings) -> Trusted:
 
 
 def _triples(data: Graph) -> Iterable[tuple[Node, Node, Node]]:
+    """The data's triples; of a dataset, the union of its graphs except the
+    published ontology graph, whose place the trusted ontology takes."""
     if isinstance(data, (Dataset, ConjunctiveGraph)):
-        for s, p, o, _ in data.quads((None, None, None, None)):
-            yield s, p, o
+        ontology_graph = URIRef(ONTOLOGY)
+        for s, p, o, graph in data.quads((None, None, None, None)):
+            name = graph.identifier if isinstance(graph, Graph) else graph
+            if name != ontology_graph:
+                yield s, p, o
     else:
         yield from data
 
@@ -331,8 +336,12 @@ def _findings(report: Graph, trusted: Trusted) -> list[Finding]:
 
 
 def validate(data: Graph, settings: Settings) -> ValidationReport:
-    """Validate ``data`` (a graph, or a dataset taken as the union of its graphs)
-    with the trusted shapes and ontology of ``settings``."""
+    """Validate ``data`` with the trusted shapes and ontology of ``settings``.
+
+    ``data`` is a graph, or a dataset taken as the union of its graphs (its
+    ontology graph left out). Vocabulary triples in the data that are not in the
+    trusted ontology are reported as Violations and not used.
+    """
     trusted = load_trusted(settings)
     clean, refused = _split_vocabulary(data, trusted.ontology)
     with _LOCK:
