@@ -158,6 +158,13 @@ def test_cors_preflight_is_answered(server):
     ({"queries": json.dumps({"q": 5})}, "an object"),
     ({"queries": json.dumps({f"q{i}": {"query": "x"} for i in range(201)})}, "at most 200"),
     ({}, "queries"),
+    ({"queries": json.dumps({"q": {"query": "x" * 301}})}, "longer than 300"),
+    ({"queries": json.dumps({"q": {"query": "x", "properties": [
+        {"pid": "post", "v": {"id": "y" * 301}}]}})}, "longer than 300"),
+    ({"queries": json.dumps({"q": {"query": "x", "properties": [
+        {"pid": "post", "v": ["a"] * 21}]}})}, "at most 20 values"),
+    ({"queries": json.dumps({"q": {"query": "x", "properties": [
+        {"pid": "post", "v": [[["deep"]]]}]}})}, "a property value is text"),
 ])
 def test_bad_queries_get_a_clear_400(server, form, message):
     resp = requests.post(f"{server}/reconcile", data=form, timeout=30)
@@ -169,6 +176,6 @@ def test_bad_queries_get_a_clear_400(server, form, message):
 
 def test_suggest_without_a_prefix_or_with_a_bad_cursor_is_a_400(server):
     for params in ({}, {"prefix": "  "}, {"prefix": "x", "cursor": "-1"},
-                   {"prefix": "x", "cursor": "two"}):
+                   {"prefix": "x", "cursor": "two"}, {"prefix": "x" * 301}):
         resp = requests.get(f"{server}/reconcile/suggest/entity", params=params, timeout=30)
         assert resp.status_code == 400, params

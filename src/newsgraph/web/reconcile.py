@@ -43,6 +43,9 @@ PROPERTIES: dict[str, str] = {
     "location": "Location (name or QID of the place)",
 }
 MAX_QUERIES = 200
+# names are compared character by character: a longer one is no name, and costly
+MAX_TEXT = 300
+MAX_VALUES = 20
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 10
 SUGGEST_PAGE = 10
@@ -198,13 +201,23 @@ class QueryError(ValueError):
 
 def _values(v: Any) -> list[str]:
     """A property value as OpenRefine sends it: text, number, {id, name}, or a list."""
-    if isinstance(v, list):
-        return [x for item in v for x in _values(item)]
-    if isinstance(v, dict):
-        return [str(v[k]) for k in ("id", "name") if isinstance(v.get(k), str | int | float)]
-    if isinstance(v, str | int | float) and not isinstance(v, bool):
-        return [str(v)]
-    raise QueryError("a property value is text, a number, {\"id\": …} or a list of them")
+    items = v if isinstance(v, list) else [v]
+    if len(items) > MAX_VALUES:
+        raise QueryError(f"at most {MAX_VALUES} values for one property")
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            parts = [item[k] for k in ("id", "name") if k in item]
+        else:
+            parts = [item]
+        for part in parts:
+            if not isinstance(part, str | int | float) or isinstance(part, bool):
+                raise QueryError("a property value is text, a number, {\"id\": …} or a list "
+                                 "of them")
+            if len(str(part)) > MAX_TEXT:
+                raise QueryError(f"a property value is longer than {MAX_TEXT} characters")
+            out.append(str(part))
+    return out
 
 
 def _as_qid(text: str) -> str | None:
@@ -251,6 +264,8 @@ def _parse_query(raw: Any) -> dict[str, Any]:
     text = raw.get("query", "")
     if not isinstance(text, str):
         raise QueryError("\"query\" must be a string")
+    if len(text) > MAX_TEXT:
+        raise QueryError(f"\"query\" is longer than {MAX_TEXT} characters")
     wanted = raw.get("type") or []
     if isinstance(wanted, str):
         wanted = [wanted]
@@ -381,6 +396,8 @@ def suggest_entity() -> Response:
     prefix = request.args.get("prefix", "")
     if not fold(prefix):
         return _error("give a \"prefix\" to complete")
+    if len(prefix) > MAX_TEXT:
+        return _error(f"\"prefix\" is longer than {MAX_TEXT} characters")
     wanted = [t for t in request.args.getlist("type") if t]
     try:
         cursor = int(request.args.get("cursor", "0"))
