@@ -14,7 +14,7 @@ The description of ``{base}id/{kind}/{slug}`` holds
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -25,6 +25,7 @@ from newsgraph.iris import NG, NIF, SCHEMA, SKOS, split_thing, thing_of
 from newsgraph.store import Release, sparql_term
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDFS_SEEALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 OWL_SAMEAS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
@@ -335,9 +336,37 @@ def incoming_query(iri: str) -> str:
     return f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {target} }} ORDER BY ?s ?p"
 
 
-def describe(release: Release, iri: str, base: str, max_incoming: int) -> Description:
+def restore_datatypes(triples: Iterable[ox.Triple], datatypes: Mapping[str, str]) -> set[ox.Triple]:
+    """Undo the store's normalising of integer literals.
+
+    Oxigraph keeps every integer-derived literal (``xsd:nonNegativeInteger``,
+    ``xsd:int``, …) as ``xsd:integer`` (oxigraph/oxigraph#526), so a description
+    read from it would disagree with the dumps. ``datatypes`` maps a property to
+    the one integer type the shapes require of its values (the build refuses
+    data that breaks them), and that type is put back.
+    """
+    out = set()
+    for t in triples:
+        obj = t.object
+        wanted = datatypes.get(t.predicate.value)
+        if wanted and isinstance(obj, ox.Literal) and obj.datatype.value == XSD_INTEGER:
+            t = ox.Triple(
+                t.subject, t.predicate, ox.Literal(obj.value, datatype=ox.NamedNode(wanted))
+            )
+        out.add(t)
+    return out
+
+
+def describe(
+    release: Release,
+    iri: str,
+    base: str,
+    max_incoming: int,
+    datatypes: Mapping[str, str] | None = None,
+) -> Description:
     """Build the description of ``iri`` from the store (empty triples: not found)."""
     own, nodes = _walk_own(release, iri)
+    own = restore_datatypes(own, datatypes or {})
     incoming, truncated = _incoming(release, nodes, iri, max_incoming)
     linked = {t.object.value for t in own if isinstance(t.object, ox.NamedNode)}
     linked |= {t.subject.value for t in incoming if isinstance(t.subject, ox.NamedNode)}

@@ -23,7 +23,13 @@ from newsgraph.web.describe import describe, from_triples
 from newsgraph.web.negotiation import BY_EXT, FORMATS, HTML, Format, negotiate, supported_types
 from newsgraph.web.pages import Linker, entity_page, generic_page
 from newsgraph.web.renderers import View, render
-from newsgraph.web.vocabulary import TurtleFolder, load_folder, ontology_doc, shapes_doc
+from newsgraph.web.vocabulary import (
+    TurtleFolder,
+    integer_datatypes,
+    load_folder,
+    ontology_doc,
+    shapes_doc,
+)
 
 bp = Blueprint("linked_data", __name__)
 
@@ -133,7 +139,10 @@ def description(kind: str, name: str) -> Response:
     path_stem = f"/doc/{kind}/{slug}"
 
     def build() -> View:
-        desc = describe(release, iri, settings.base, settings.max_incoming_links)
+        datatypes = release.cached(
+            ("integer-datatypes",), lambda: integer_datatypes(_folder(release, "shapes"))
+        )
+        desc = describe(release, iri, settings.base, settings.max_incoming_links, datatypes)
         linker = Linker(settings.base, _ontology(release)[1].documented)
         return View(desc.triples, entity_page(desc, linker, path_stem))
 

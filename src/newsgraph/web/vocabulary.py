@@ -464,6 +464,40 @@ def _severity(folder: TurtleFolder, node: Term) -> str | None:
     return curie(sev.value) if isinstance(sev, ox.NamedNode) else None
 
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+INTEGER_TYPES = frozenset(
+    f"{XSD}{t}"
+    for t in (
+        "integer",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
+
+
+def integer_datatypes(folder: TurtleFolder) -> dict[str, str]:
+    """Property -> the integer datatype the shapes require of its values, where
+    every property shape on that (plain) path agrees on one."""
+    found: dict[str, set[str]] = {}
+    for q in folder.store.quads_for_pattern(None, ox.NamedNode(f"{SH}path"), None):
+        if not isinstance(q.object, ox.NamedNode):
+            continue
+        for dt in folder.objects(q.subject, f"{SH}datatype"):
+            if isinstance(dt, ox.NamedNode) and dt.value in INTEGER_TYPES:
+                found.setdefault(q.object.value, set()).add(dt.value)
+    return {prop: next(iter(types)) for prop, types in found.items() if len(types) == 1}
+
+
 def shapes_doc(folder: TurtleFolder) -> ShapesDoc:
     header = next(iter(folder.subjects_of_type(f"{OWL}Ontology")), ox.NamedNode(iris.SHAPES))
     shapes = []
