@@ -142,3 +142,11 @@ def test_every_class_and_property_the_built_data_uses_is_declared(ontology, tmp_
             data.add((s, p, o))
     assert len(data) > 500
     assert _undeclared(data, ontology) == set()
+
+
+def test_the_documentation_lists_every_minted_term_with_its_definition(ontology):
+    page = (ROOT / "docs" / "ontology.md").read_text(encoding="utf-8")
+    for term in _minted(ontology):
+        local = term[len(str(NG)) :]
+        assert f"`ng:{local}`" in page, term
+        assert str(ontology.value(term, SKOS.definition)) in page, term
