@@ -368,3 +368,15 @@ def test_every_shape_message_is_english_and_every_sparql_constraint_has_one(sett
         assert messages, constraint
     for message in shapes.objects(None, SH.message):
         assert isinstance(message, Literal) and message.language == "en", message
+
+
+def test_a_wikidata_iri_with_a_trailing_newline_is_refused(settings):
+    # `$` in a Python pattern also matches before a final newline (SECURITY.md, hazard 10)
+    graph = load(VALID)
+    beijing = URIRef("https://w3id.org/newsgraph/id/place/beijing")
+    same_as = URIRef("http://www.w3.org/2002/07/owl#sameAs")
+    graph.set((beijing, same_as, URIRef("http://www.wikidata.org/entity/Q956\n")))
+    report = validate(graph, settings)
+    assert [(f.focus, f.shape) for f in report.violations] == [
+        (str(beijing), f"{SHAPES_NS}WikidataLinkShape")
+    ]

@@ -47,6 +47,8 @@ _DATA_OWL_PREDICATES = frozenset({OWL.sameAs})
 # A SPARQL constraint may read only the data graph it is given.
 _REMOTE_KEYWORDS = re.compile(r"\b(FROM|SERVICE|LOAD)\b", re.IGNORECASE)
 
+_LOCAL_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+
 # rdflib's SPARQL parser is not thread-safe (SECURITY.md, hazard 1).
 _LOCK = threading.Lock()
 
@@ -100,12 +102,12 @@ def compact(iri: str) -> str:
     shapes_ns = f"{SHAPES}#"
     if iri.startswith(shapes_ns) and len(iri) > len(shapes_ns):
         return "ngsh:" + iri[len(shapes_ns) :]
-    best = ""
+    best_ns, name = "", iri
     for prefix, ns in PREFIXES.items():
         local = iri[len(ns) :]
-        if iri.startswith(ns) and len(ns) > len(best) and re.fullmatch(r"[A-Za-z_][\w.-]*", local):
-            best, name = ns, f"{prefix}:{local}"
-    return name if best else iri
+        if iri.startswith(ns) and len(ns) > len(best_ns) and _LOCAL_NAME.fullmatch(local):
+            best_ns, name = ns, f"{prefix}:{local}"
+    return name
 
 
 def format_finding(f: Finding) -> str:
