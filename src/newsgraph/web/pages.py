@@ -243,6 +243,13 @@ def _rows(desc: Description, node: str, linker: Linker, skip: set[str]) -> list[
     return rows
 
 
+def _href_from(desc: Description, linker: Linker, iri: str) -> str | None:
+    """A link from this description's page: its own sub-nodes are on the page."""
+    if "#" in iri and thing_of(iri) == desc.iri:
+        return "#" + iri.split("#", 1)[1]
+    return linker.href(iri)
+
+
 def _segments(
     text: str, mentions: list[Mention], desc: Description, linker: Linker
 ) -> list[Segment]:
@@ -271,7 +278,7 @@ def _segments(
         out.append(
             Segment(
                 text[a:b],
-                href=linker.href(thing),
+                href=_href_from(desc, linker, thing),
                 title="; ".join(names),
                 depth=min(len(covering), 3),
                 kind=parts[0] if parts else "",
@@ -295,7 +302,7 @@ def _mention_list(desc: Description, linker: Linker) -> list[dict[str, object]]:
                 "things": [
                     Link(
                         display_label(desc, t, linker.base),
-                        href=linker.href(t),
+                        href=_href_from(desc, linker, t),
                         note=KIND_LABELS.get((split_thing(t, linker.base) or ("",))[0], ""),
                     )
                     for t in things
