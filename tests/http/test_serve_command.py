@@ -1,0 +1,152 @@
+"""``newsgraph serve``: one command builds what is missing and serves it; bad
+data stops it with a clear message; a new release is picked up without a restart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.http
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--root", str(REPO), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+    )
+
+
+def test_serve_builds_the_dataset_when_it_is_missing_and_prints_the_url(tmp_path):
+    dist = tmp_path / "dist"
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist", str(dist), "serve",
+         "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+    )
+    try:
+        lines: list[str] = []
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line and process.poll() is not None:
+                break
+            lines.append(line)
+            if f"http://127.0.0.1:{port}/" in line:
+                break
+        output = "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in output, output
+        assert (dist / "store").is_dir() and (dist / "manifest.json").is_file()
+        r = requests.get(f"http://127.0.0.1:{port}/id/person/wang-xiaohong",
+                         headers={"Accept": "text/turtle"}, allow_redirects=False, timeout=30)
+        assert r.status_code == 303
+        assert r.headers["Server"].startswith("gunicorn")  # not Flask's development server
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.ttl", "<http://a> <http://b> .\n", "not valid"),
+        ("broken.nq", "this is not rdf\n", "not valid"),
+        ("bom.ttl", "\ufeff<http://a> <http://b> <http://c> .\n", None),
+        ("data.txt", "<http://a> <http://b> <http://c> .\n", "cannot tell the format"),
+        ("data.jsonld", '{"@context": "http://example.org/remote"}', "cannot tell the format"),
+    ],
+)
+def test_bad_data_stops_serve_with_a_clear_message(tmp_path, name, content, message):
+    data = tmp_path / name
+    data.write_text(content, encoding="utf-8")
+    result = _serve("serve", "--no-build", "--data", str(data), "--port", str(free_port()))
+    if message is None:
+        # a byte-order mark may be accepted or refused, but never with a trace
+        if result.returncode == 0:
+            return
+    else:
+        assert message in result.stderr
+    assert result.returncode == 2
+    assert str(data) in result.stderr or name in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_without_a_build_and_with_no_build_says_what_to_do(tmp_path):
+    result = _serve("--dist", str(tmp_path / "nothing"), "serve", "--no-build",
+                    "--port", str(free_port()))
+    assert result.returncode == 2
+    assert "newsgraph build" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _release_copy(source: Path, target: Path, release_id: str) -> Path:
+    shutil.copytree(source, target)
+    manifest = (target / "manifest.json").read_text()
+    original = source.name
+    (target / "manifest.json").write_text(manifest.replace(original, release_id))
+    return target
+
+
+def test_a_new_release_is_served_without_a_restart_and_no_request_fails(
+    tmp_path, built_dist, start_server
+):
+    releases = tmp_path / "releases"
+    first = _release_copy(built_dist.resolve(), releases / "aaaa", "aaaa")
+    second = _release_copy(built_dist.resolve(), releases / "bbbb", "bbbb")
+    dist = tmp_path / "dist"
+    dist.symlink_to(first)
+    server = start_server(dist)
+    path = "/doc/person/wang-xiaohong.ttl"
+    assert server.get(path).headers["ETag"].startswith('"aaaa-')
+
+    failures: list[str] = []
+    stop = threading.Event()
+    size = (first / "newsgraph.nq").stat().st_size
+
+    def reader() -> None:
+        with requests.Session() as session:
+            while not stop.is_set():
+                for p in (path, "/dumps/newsgraph.nq", "/"):
+                    r = session.get(server.url + p, timeout=30)
+                    if r.status_code != 200:
+                        failures.append(f"{p}: {r.status_code}")
+                    elif p.startswith("/dumps/") and len(r.content) != size:
+                        failures.append(f"{p}: {len(r.content)} bytes of {size}")
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        link = tmp_path / "dist.new"
+        link.symlink_to(second)
+        os.replace(link, dist)  # how publishing swaps releases
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            tags = {server.get(path).headers["ETag"] for _ in range(6)}  # every worker
+            if all(tag.startswith('"bbbb-') for tag in tags):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the server kept serving the old release")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+    assert not failures, failures[:5]
