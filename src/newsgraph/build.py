@@ -19,6 +19,7 @@ from rdflib import Dataset, Graph, URIRef
 from newsgraph import iris
 from newsgraph.annotations import AnnotationError, Corpus, load_corpus
 from newsgraph.config import Settings
+from newsgraph.iris import NG
 from newsgraph.mapping import map_corpus
 from newsgraph.publish import PublishError, publish, sorted_quads
 from newsgraph.rdf_files import RdfFileError, read_folder
@@ -76,6 +77,21 @@ def article_data(ds: Dataset, article_graph: str, base: str) -> Graph:
     return data
 
 
+def ungrounded_tenures(ds: Dataset, corpus: Corpus, base: str) -> list[Located]:
+    """Register tenures that no article's graph gives ``ng:evidence`` for.
+
+    Checked over all articles at once: a tenure is shared, and any article may
+    ground it, so validating one article at a time cannot decide this.
+    """
+    grounded = {str(s) for g in ds.graphs() if str(g.identifier) != iris.entities_graph(base)
+                for s in g.subjects(NG.evidence, None)}
+    out = []
+    for record in corpus.entities.values():
+        if record.kind == "tenure" and iris.entity("tenure", record.id, base) not in grounded:
+            out.append(Located(record.file, record.line, f"{record.section}.{record.id}"))
+    return out
+
+
 def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None] | None = None
               ) -> int:
     """Run the pipeline; returns the exit status. Messages go to stderr."""
@@ -117,8 +133,12 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
             level = "error" if finding.severity == "Violation" else finding.severity.lower()
             _stderr(f"{level}: {prefix}{format_finding(finding)}")
             violations += finding.severity == "Violation"
-    if violations:
-        _stderr(f"{violations} shape violation(s); nothing was written")
+    ungrounded = ungrounded_tenures(ds, corpus, settings.base)
+    for where in ungrounded:
+        _stderr(f"error: {where.file}:{where.line}: {where.record}: no article gives evidence "
+                "for this office holding; add a mention of it to an article [rule: grounded]")
+    if violations or ungrounded:
+        _stderr(f"{violations + len(ungrounded)} violation(s); nothing was written")
         return EXIT_INVALID
 
     quads = sorted_quads(ds, ontology)

@@ -14,7 +14,7 @@ from newsgraph import publish
 from newsgraph.build import run_build
 from newsgraph.config import load_settings
 
-from .conftest import ANNOTATIONS
+from .conftest import ANNOTATIONS, ENTITIES
 
 
 def newsgraph(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -69,17 +69,45 @@ def test_an_annotation_error_stops_the_build_and_keeps_dist(built, project, edit
     assert snapshot(built) == before
 
 
-def test_a_shape_violation_stops_the_build_and_keeps_dist(built, project, edit):
+def test_a_shape_violation_stops_the_build_and_keeps_dist(built, project):
     before = snapshot(built)
-    # a tenure the article never gives evidence for breaks the grounding rule
+    # the annotations allow a posting without an author; the shapes do not
+    path = project / ENTITIES
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    author: bruno-rodriguez-parrilla\n", ""), encoding="utf-8")
+    result = newsgraph(project, "build")
+    assert result.returncode == 1, result.stderr
+    line = next(x for x in result.stderr.splitlines() if x.startswith("error:"))
+    assert "seeds/entities.yaml:" in line
+    assert "works.rodriguez-parrilla-x-post-qiu-xiaoqi-2025-06" in line
+    assert "Violation" in line and "schema:author" in line and "[shape " in line
+    assert snapshot(built) == before
+
+
+def test_a_tenure_no_article_grounds_stops_the_build(built, project, edit):
+    before = snapshot(built)
     edit(ANNOTATIONS, "  qiu-xiaoqi-special-representative:\n"
          "    - Qiu Xiaoqi, China's Special Representative for Latin American Affairs\n", "")
     result = newsgraph(project, "build")
     assert result.returncode == 1, result.stderr
     line = next(x for x in result.stderr.splitlines() if x.startswith("error:"))
-    assert "seeds/entities.yaml:" in line and "tenures.qiu-xiaoqi-special-representative" in line
-    assert "Violation" in line and "shape" in line
+    assert line.startswith("error: seeds/entities.yaml:")
+    assert "tenures.qiu-xiaoqi-special-representative" in line and "[rule: grounded]" in line
     assert snapshot(built) == before
+
+
+def test_a_tenure_grounded_by_another_article_is_fine(project, tmp_path):
+    """Tenures are shared: a second article need not mention every one of them."""
+    second = project / "seeds" / "example-second-article"
+    second.mkdir()
+    (second / "article.txt").write_text("Xi Jinping spoke in Beijing on Monday.",
+                                        encoding="utf-8")
+    (second / "annotations.yaml").write_text(
+        "article:\n  url: https://example.org/news/1\n  published: 2025-08-26\n"
+        "  publisher: cubaheadlines\n  language: en\n"
+        "mentions:\n  xi-jinping: [Xi Jinping]\n  beijing: [Beijing]\n", encoding="utf-8")
+    result = newsgraph(project, "--dist", str(tmp_path / "dist"), "build")
+    assert result.returncode == 0, result.stderr
 
 
 def test_validate_checks_without_writing(project):
