@@ -36,7 +36,12 @@ class Settings:
     sparql_max_query_bytes: int = 64 * 1024
     sparql_max_body_bytes: int = 256 * 1024
     sparql_max_nesting: int = 64
-    sparql_max_concurrent: int = 4
+    # queries evaluated at once per server process (each gunicorn worker has its
+    # own query processes); kept below its 4 threads so pages are still served
+    # while every query slot is busy
+    sparql_max_concurrent: int = 2
+    # how long a query waits for a free slot before 503; at most 4x the slots wait
+    sparql_queue_wait_s: float = 1.0
     # SERVICE endpoints a query may call; empty means none (the default)
     service_allow_list: tuple[str, ...] = ()
     # incoming links shown in one description before a "more" link

@@ -1,18 +1,409 @@
-"""The ``/sparql`` endpoint: SPARQL 1.1 Protocol, Service Description, query page.
+"""``/sparql``: the SPARQL 1.1 Protocol, the Service Description and the query page.
 
-Registered by the app factory as ``newsgraph.web.sparql.bp``.
+One route reads the request the protocol's way (GET, POST form, POST
+``application/sparql-query``), checks the query before anything runs
+(``newsgraph.sparql.guard``), picks the answer's format, and has a killable
+worker process evaluate it (``newsgraph.sparql.pool``). A GET without a query
+answers the Service Description, or the query page when a browser asks for HTML.
+
+Status codes: 400 bad query or parameters (text/plain, the parser's message),
+403 updates, 405 other methods (with ``Allow``), 406 no acceptable format,
+413 too large, 415 wrong media type, 429/503 busy (``Retry-After``), 503 past
+the time limit (``Retry-After``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+import os
+import threading
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+
+from newsgraph import iris
+from newsgraph.config import Settings
+from newsgraph.sparql import description, examples, formats, results
+from newsgraph.sparql.guard import QueryRefused, inspect_query
+from newsgraph.sparql.pool import PoolError, QueryPool, WorkerSpec
 
 bp = Blueprint("sparql", __name__)
 
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+PROTOCOL_PARAMS = ("query", "update", "default-graph-uri", "named-graph-uri", "format")
 
-@bp.route("/sparql", methods=["GET", "POST"])
-def sparql() -> Response:
-    # Filled in by the SPARQL work (issue 4); the blueprint exists so the app
-    # factory can register it now.
-    return Response("The SPARQL endpoint is being set up.\n", status=503,
-                    mimetype="text/plain", headers={"Retry-After": "60"})
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass
+class Operation:
+    """What one request asks, read from wherever the protocol puts it."""
+
+    query: str | None = None
+    update: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    format: str | None = None
+
+
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    resp = Response(message.rstrip("\n") + "\n", status=status,
+                    content_type="text/plain; charset=utf-8")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        resp.headers[name] = value
+    return resp
+
+
+def _settings() -> Settings:
+    return current_app.extensions["newsgraph"].settings
+
+
+# -- reading the request ---------------------------------------------------------
+def _pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
+    try:
+        text = raw.decode("ascii")
+        return parse_qsl(text, keep_blank_values=True, strict_parsing=False,
+                         encoding="utf-8", errors="strict", max_num_fields=200)
+    except UnicodeDecodeError:
+        raise ProtocolError(400, f"The {where} is not valid UTF-8 once percent-decoded.") from None
+    except ValueError as error:
+        raise ProtocolError(400, f"The {where} cannot be read: {error}") from None
+
+
+def _read_body(settings: Settings) -> bytes:
+    limit = settings.sparql_max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise ProtocolError(413, f"The request body is {request.content_length} bytes; "
+                                 f"at most {limit} are accepted.")
+    try:
+        body = request.stream.read(limit + 1)
+    except RequestEntityTooLarge:
+        raise ProtocolError(413, f"The request body is larger than {limit} bytes.") from None
+    except ClientDisconnected:
+        raise ProtocolError(400, "The request body ended early.") from None
+    if len(body) > limit:
+        raise ProtocolError(413, f"The request body is larger than {limit} bytes.")
+    return body
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def read_operation(settings: Settings) -> Operation:
+    """The protocol operation of the current request (or ``ProtocolError``)."""
+    url_pairs = _pairs(request.query_string, "query string")
+    body_pairs: list[tuple[str, str]] = []
+    direct: str | None = None
+    update_direct = False
+    if request.method == "POST":
+        content_type = request.headers.get("Content-Type", "")
+        media = content_type.split(";")[0].strip().lower()
+        if media == UPDATE:
+            update_direct = True
+        elif media == FORM:
+            body_pairs = _pairs(_read_body(settings), "form body")
+        elif media == DIRECT:
+            charset = _charset(content_type)
+            if charset not in (None, "utf-8", "utf8"):
+                raise ProtocolError(415, f"A query must be sent as UTF-8, not {charset}.")
+            raw = _read_body(settings)
+            try:
+                direct = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ProtocolError(400, "The query is not valid UTF-8.") from None
+        else:
+            raise ProtocolError(
+                415,
+                f"POST a query as {FORM} (query=...) or as {DIRECT}; "
+                f"got {media or 'no Content-Type'}.",
+            )
+    op = Operation()
+    values: dict[str, list[str]] = {}
+    for name, value in url_pairs + body_pairs:
+        values.setdefault(name, []).append(value)
+    queries = values.get("query", []) + ([direct] if direct is not None else [])
+    updates = values.get("update", [])
+    if update_direct or updates:
+        op.update = updates[0] if updates else ""
+        return op
+    if len(queries) > 1:
+        raise ProtocolError(400, f"The request carries {len(queries)} queries; send exactly one.")
+    if len(values.get("format", [])) > 1:
+        raise ProtocolError(400, "Give format= at most once.")
+    op.query = queries[0] if queries else None
+    op.default_graphs = values.get("default-graph-uri", [])
+    op.named_graphs = values.get("named-graph-uri", [])
+    op.format = (values.get("format") or [None])[0]
+    for iri in op.default_graphs + op.named_graphs:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise ProtocolError(
+                400, f"default-graph-uri / named-graph-uri must be absolute IRIs: {iri[:200]!r}"
+            ) from None
+    if op.query is not None:
+        size = len(op.query.encode("utf-8"))
+        if size > settings.sparql_max_query_bytes:
+            raise ProtocolError(413, f"The query is {size} bytes; at most "
+                                     f"{settings.sparql_max_query_bytes} are accepted.")
+        if not op.query.strip():
+            raise ProtocolError(400, "The query is empty.")
+    return op
+
+
+# -- the pool of query workers for this process and release ---------------------
+_POOL_LOCK = threading.Lock()
+
+
+def query_pool() -> QueryPool:
+    """The pool serving the current release in this process (a new release, a new pool)."""
+    state = current_app.extensions["newsgraph"]
+    settings: Settings = state.settings
+    release = state.data.current()
+    key = (os.getpid(), str(release.source), release.release_id)
+    holder = current_app.extensions.setdefault("newsgraph.sparql", {})
+    pool = holder.get("pool")
+    if pool is not None and holder.get("key") == key:
+        return pool
+    with _POOL_LOCK:
+        pool = holder.get("pool")
+        if pool is not None and holder.get("key") == key:
+            return pool
+        if release.source.is_dir():
+            spec = WorkerSpec("store", str(release.source / "store"))
+        else:
+            spec = WorkerSpec("file", str(release.source))
+        spec = WorkerSpec(spec.kind, spec.path, sandbox=not settings.service_allow_list,
+                          prefixes=dict(examples.PAGE_PREFIXES))
+        fresh = QueryPool(spec, settings.sparql_max_concurrent, settings.sparql_queue_wait_s)
+        old = pool if holder.get("key", (None,))[0] == os.getpid() else None
+        holder["pool"], holder["key"] = fresh, key
+        holder["sizes"] = None
+    if old is not None:
+        old.close()
+    return fresh
+
+
+def _run(pool: QueryPool, settings: Settings, payload: dict) -> tuple[dict, bytes]:
+    try:
+        header, body = pool.run(payload, settings.sparql_timeout_s)
+    except PoolError as error:
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        raise ProtocolError(error.status, error.message, headers) from None
+    if not header.get("ok"):
+        raise ProtocolError(int(header.get("status", 500)), header.get("message", "failed"))
+    return header, body
+
+
+# -- the route --------------------------------------------------------------------
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"],
+          provide_automatic_options=False)
+def endpoint() -> Response:
+    if request.method == "OPTIONS":
+        resp = Response(status=204)
+        resp.headers["Allow"] = ALLOWED_METHODS
+        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+        resp.headers["Access-Control-Max-Age"] = "86400"
+        return resp
+    if request.method not in ("GET", "HEAD", "POST"):
+        return _text(405, f"{request.method} is not allowed here: the endpoint is read-only. "
+                          f"Query with GET or POST.", {"Allow": ALLOWED_METHODS})
+    settings = _settings()
+    try:
+        op = read_operation(settings)
+        if op.update is not None:
+            raise ProtocolError(
+                403,
+                "This endpoint is read-only: SPARQL Update is not accepted, and nothing "
+                "was changed.",
+            )
+        if op.query is None:
+            return _describe_or_page(settings, op)
+        return _answer(settings, op)
+    except ProtocolError as error:
+        return _text(error.status, error.message, error.headers)
+
+
+def _wants_page(op: Operation, offers: tuple[formats.Format, ...]) -> bool:
+    if op.format is not None:
+        return formats.by_name(op.format, (formats.HTML,)) is not None
+    chosen = formats.negotiate(request.headers.get("Accept"), (*offers, formats.HTML))
+    return chosen is formats.HTML
+
+
+def _choose(op: Operation, offers: tuple[formats.Format, ...]) -> formats.Format:
+    supported = ", ".join(f.media_type for f in offers)
+    if op.format is not None:
+        fmt = formats.by_name(op.format, offers)
+        if fmt is None:
+            raise ProtocolError(400, f"Unknown or unsuitable format {op.format[:60]!r} for this "
+                                     f"query; use one of: {supported}.")
+        return fmt
+    fmt = formats.negotiate(request.headers.get("Accept"), offers)
+    if fmt is None:
+        raise ProtocolError(406, f"None of the accepted media types can carry this answer; "
+                                 f"supported: {supported}.")
+    return fmt
+
+
+def _answer(settings: Settings, op: Operation) -> Response:
+    assert op.query is not None
+    pool = query_pool()
+    try:
+        pool.wait_ready()
+    except PoolError as error:
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        raise ProtocolError(error.status, error.message, headers) from None
+    try:
+        info = inspect_query(
+            op.query,
+            graphs=pool.graphs,
+            service_allow_list=settings.service_allow_list,
+            max_nesting=settings.sparql_max_nesting,
+            base=settings.base,
+        )
+    except QueryRefused as refused:
+        raise ProtocolError(refused.status, refused.message) from None
+    offers = formats.offers_for(info.form)
+    if _wants_page(op, offers):
+        return _page(settings, op.query)
+    fmt = _choose(op, offers)
+    protocol_dataset = bool(op.default_graphs or op.named_graphs)
+    payload = {
+        "query": op.query,
+        "format": fmt.name,
+        "default_graphs": op.default_graphs if protocol_dataset else None,
+        "named_graphs": op.named_graphs if protocol_dataset else None,
+        # the default graph is the union of the named graphs, unless the
+        # request or the query says which graphs make the dataset
+        "union": not protocol_dataset and not info.has_dataset_clause,
+        "max_rows": settings.sparql_max_rows,
+        "base": settings.base,
+    }
+    header, body = _run(pool, settings, payload)
+    resp = Response(body, status=200, content_type=fmt.content_type)
+    resp.headers["Vary"] = "Accept"
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+# -- service description and page ------------------------------------------------
+def _limits_text(settings: Settings) -> str:
+    service = (
+        "SERVICE may only call: " + ", ".join(settings.service_allow_list)
+        if settings.service_allow_list
+        else "no SERVICE, LOAD or FROM outside the dataset: the endpoint makes no outbound "
+             "requests"
+    )
+    return (
+        f"Read-only. Each query may run {settings.sparql_timeout_s:g} s (then 503 with "
+        f"Retry-After); an answer holds at most {settings.sparql_max_rows} rows or triples "
+        f"(more is refused with 400, never cut); queries up to "
+        f"{settings.sparql_max_query_bytes} bytes, nesting up to "
+        f"{settings.sparql_max_nesting} levels; {service}. The default graph is the union "
+        "of the named graphs."
+    )
+
+
+def _graph_sizes(pool: QueryPool, settings: Settings) -> dict[str, int | None]:
+    holder = current_app.extensions.setdefault("newsgraph.sparql", {})
+    sizes = holder.get("sizes")
+    if sizes is not None:
+        return sizes
+    sizes = {g: None for g in pool.graphs}
+    try:
+        header, body = pool.run(
+            {"query": description.GRAPH_SIZES_QUERY, "format": "tsv", "default_graphs": None,
+             "named_graphs": None, "union": False, "max_rows": 10_000_000, "base": None},
+            settings.sparql_timeout_s,
+        )
+    except PoolError:
+        return sizes  # counts are a nicety: describe without them, try again next time
+    if header.get("ok"):
+        for line in body.decode("utf-8").splitlines()[1:]:
+            graph, _, count = line.partition("\t")
+            if graph.startswith("<") and graph.endswith(">"):
+                value = count.split("^^")[0].strip('"')
+                if value.isdigit():
+                    sizes[graph[1:-1]] = int(value)
+        holder["sizes"] = sizes
+    return sizes
+
+
+def _describe_or_page(settings: Settings, op: Operation) -> Response:
+    if request.method in ("GET", "HEAD") and _wants_page(op, formats.GRAPH):
+        return _page(settings, None)
+    if op.default_graphs or op.named_graphs:
+        raise ProtocolError(400, "default-graph-uri / named-graph-uri need a query.")
+    fmt = _choose(op, formats.GRAPH)
+    pool = query_pool()
+    try:
+        pool.wait_ready()
+    except PoolError as error:
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        raise ProtocolError(error.status, error.message, headers) from None
+    endpoint_url = request.base_url
+    persistent = iris.sparql_endpoint(settings.base)
+    try:
+        ox.NamedNode(endpoint_url)
+    except ValueError:
+        endpoint_url = persistent
+    triples = description.service_description(
+        endpoint_url,
+        persistent,
+        _graph_sizes(pool, settings),
+        dataset_page=request.host_url + "dataset" if endpoint_url != persistent
+        else settings.base + "dataset",
+        limits=_limits_text(settings),
+        federation=bool(settings.service_allow_list),
+    )
+    body = results.graph(triples, fmt.name, description.PREFIXES)
+    resp = Response(body, status=200, content_type=fmt.content_type)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def _page(settings: Settings, query: str | None) -> Response:
+    html = render_template(
+        "sparql.html",
+        query=query,
+        default_query=examples.prologue()
+        + "\nSELECT ?thing ?name WHERE {\n  ?thing schema:name ?name .\n}\nLIMIT 50\n",
+        examples=examples.EXAMPLES,
+        base=settings.base,
+        limits=_limits_text(settings),
+        timeout=settings.sparql_timeout_s,
+        max_rows=settings.sparql_max_rows,
+        editor=_editor_available(),
+        alternates=[],
+        jsonld=None,
+    )
+    resp = Response(html, status=200, content_type="text/html; charset=utf-8")
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+def _editor_available() -> bool:
+    """Whether the editor library was installed (tests/sparql/install_frontend.sh)."""
+    static = current_app.static_folder or ""
+    return os.path.isfile(os.path.join(static, "sparql", "vendor", "codemirror.js"))

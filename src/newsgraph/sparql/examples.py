@@ -1,0 +1,161 @@
+"""Example queries for the query page: the questions a reader of an article asks.
+
+Each is written without its prologue; :func:`with_prefixes` adds the PREFIX
+lines it uses, so the page shows complete queries that run as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The prefixes the query page starts with (those of the vocabulary contract).
+PAGE_PREFIXES: dict[str, str] = {
+    "ng": "https://w3id.org/newsgraph/def#",
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "time": "http://www.w3.org/2006/time#",
+    "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    slug: str
+    title: str
+    question: str
+    body: str
+
+    @property
+    def query(self) -> str:
+        return with_prefixes(self.body)
+
+
+def with_prefixes(body: str, prefixes: dict[str, str] = PAGE_PREFIXES) -> str:
+    """``body`` with PREFIX lines for the prefixes it uses, in a fixed order."""
+    # look for "name:" outside IRIs and strings
+    code = re.sub(r"<[^<>\s]*>|\"[^\"]*\"|'[^']*'", " ", body)
+    used = [name for name in prefixes if re.search(rf"(?<![\w.?$-]){re.escape(name)}:", code)]
+    head = "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in used)
+    return head + body.strip() + "\n"
+
+
+def prologue(prefixes: dict[str, str] = PAGE_PREFIXES) -> str:
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
+
+
+EXAMPLES: tuple[Example, ...] = (
+    Example(
+        "meetings",
+        "Who met whom, when and where",
+        "Every meeting with its date, its place and each participant in their role.",
+        """
+SELECT ?date ?meeting ?placeName ?participant ?name ?role WHERE {
+  ?meeting a ng:Meeting ;
+           schema:startDate ?date ;
+           prov:qualifiedAssociation ?association .
+  ?association prov:agent ?participant ;
+               prov:hadRole ?role .
+  ?participant schema:name ?name .
+  OPTIONAL { ?meeting schema:location/schema:name ?placeName }
+}
+ORDER BY ?date ?meeting ?name
+""",
+    ),
+    Example(
+        "statements",
+        "Who said what, according to whom",
+        "Quotes, reported speech and the outlet's own claims, with who said it and the "
+        "article (or the work it cites) that reports it.",
+        """
+SELECT DISTINCT ?speakerName ?kind ?text ?article ?quotedFrom WHERE {
+  ?statement a ng:Statement, ?kind ;
+             schema:text ?text ;
+             prov:wasAttributedTo/schema:name ?speakerName ;
+             ng:evidence/nif:referenceContext ?article .
+  FILTER(?kind IN (ng:DirectQuote, ng:IndirectQuote, ng:EditorialClaim))
+  OPTIONAL { ?statement prov:wasQuotedFrom ?quotedFrom }
+}
+ORDER BY ?speakerName
+""",
+    ),
+    Example(
+        "wikidata",
+        "Which entities are which Wikidata items",
+        "Every person, organisation, place and office linked to Wikidata.",
+        """
+SELECT ?entity ?name ?wikidata WHERE {
+  ?entity owl:sameAs ?wikidata .
+  FILTER(STRSTARTS(STR(?wikidata), "http://www.wikidata.org/entity/"))
+  OPTIONAL { ?entity schema:name ?n }
+  OPTIONAL { ?entity skos:prefLabel ?label }
+  BIND(COALESCE(?n, ?label) AS ?name)
+}
+ORDER BY ?name
+""",
+    ),
+    Example(
+        "offices",
+        "Who holds which office, since when",
+        "Office holdings with their start, and a note where Wikidata disagrees with the source.",
+        """
+SELECT ?person ?name ?office ?since ?note WHERE {
+  ?tenure a org:Membership ;
+          org:member ?person ;
+          ng:post/skos:prefLabel ?office .
+  ?person schema:name ?name .
+  OPTIONAL {
+    ?tenure org:memberDuring ?interval .
+    OPTIONAL { ?interval time:hasBeginning/time:inXSDDate ?since }
+    OPTIONAL { ?interval skos:editorialNote ?note }
+  }
+}
+ORDER BY ?name
+""",
+    ),
+    Example(
+        "evidence",
+        "Where the article says so",
+        "Each fact's evidence: the exact words of the article it rests on.",
+        """
+SELECT ?thing ?words ?begin ?end WHERE {
+  ?thing ng:evidence ?span .
+  ?span nif:anchorOf ?words ;
+        nif:beginIndex ?begin ;
+        nif:endIndex ?end .
+}
+ORDER BY ?begin ?thing
+LIMIT 200
+""",
+    ),
+    Example(
+        "graphs",
+        "What the dataset holds",
+        "The named graphs (one per article, the entity register, the ontology) and their sizes.",
+        """
+SELECT ?graph (COUNT(*) AS ?triples) WHERE {
+  GRAPH ?graph { ?s ?p ?o }
+}
+GROUP BY ?graph
+ORDER BY ?graph
+""",
+    ),
+    Example(
+        "describe",
+        "Everything about one article",
+        "A DESCRIBE query answers with a graph, shown here as its triples.",
+        """
+DESCRIBE ?article WHERE {
+  ?article a schema:NewsArticle, nif:Context .
+}
+LIMIT 1
+""",
+    ),
+)
