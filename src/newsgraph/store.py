@@ -103,6 +103,9 @@ class Release:
     manifest: dict[str, Any]
     source: Path
     cache: LRU = field(default_factory=lambda: LRU(4096))
+    _memo: dict[Hashable, Any] = field(default_factory=dict)
+    _memo_locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    _memo_guard: threading.Lock = field(default_factory=threading.Lock)
 
     def has_subject(self, iri: str) -> bool:
         return (
@@ -115,7 +118,24 @@ class Release:
         return list(self.store.query(query, use_default_graph_as_union=True))
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value kept while there is room (descriptions, pages: one per thing)."""
         return self.cache.get_or_compute(key, compute)
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value computed once for the life of the release and never evicted
+        (statistics, the vocabulary documentation, indexes: a few per release)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        with self._memo_guard:
+            lock = self._memo_locks.setdefault(key, threading.Lock())
+        # one lock per key: one computation however many threads ask, and a
+        # computation may itself ask for other keys
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
 
 
 def _sha256(path: Path) -> str:

@@ -25,6 +25,7 @@ from newsgraph.web.pages import Linker, entity_page, generic_page
 from newsgraph.web.renderers import View, render
 from newsgraph.web.vocabulary import (
     TurtleFolder,
+    documented_terms,
     integer_datatypes,
     load_folder,
     ontology_doc,
@@ -139,11 +140,11 @@ def description(kind: str, name: str) -> Response:
     path_stem = f"/doc/{kind}/{slug}"
 
     def build() -> View:
-        datatypes = release.cached(
+        datatypes = release.once(
             ("integer-datatypes",), lambda: integer_datatypes(_folder(release, "shapes"))
         )
         desc = describe(release, iri, settings.base, settings.max_incoming_links, datatypes)
-        linker = Linker(settings.base, _ontology(release)[1].documented)
+        linker = Linker(settings.base, _documented(release))
         return View(desc.triples, entity_page(desc, linker, path_stem))
 
     return represent(
@@ -162,14 +163,17 @@ def description(kind: str, name: str) -> Response:
 def _folder(release: Release, which: str) -> TurtleFolder:
     settings = current_settings()
     folder = settings.ontology_dir if which == "ontology" else settings.shapes_dir
-    return release.cached(("folder", which), lambda: load_folder(folder))
+    return release.once(("folder", which), lambda: load_folder(folder))
+
+
+def _documented(release: Release) -> frozenset[str]:
+    folder = _folder(release, "ontology")
+    return release.once(("documented", folder.fingerprint), lambda: documented_terms(folder))
 
 
 def _ontology(release: Release) -> tuple[TurtleFolder, object]:
     folder = _folder(release, "ontology")
-    doc = release.cached(
-        ("ontology-doc", folder.fingerprint), lambda: ontology_doc(folder, release)
-    )
+    doc = release.once(("ontology-doc", folder.fingerprint), lambda: ontology_doc(folder, release))
     return folder, doc
 
 
@@ -225,7 +229,7 @@ def dataset(ext: str | None = None) -> Response:
     settings = current_settings()
 
     def build() -> View:
-        stats = release.cached(("statistics",), lambda: statistics(release, settings.base))
+        stats = release.once(("statistics",), lambda: statistics(release, settings.base))
         triples = description_triples(release, stats, settings.base, settings.data_license)
         desc = from_triples(iris.dataset(settings.base), triples)
         return View(
@@ -237,7 +241,7 @@ def dataset(ext: str | None = None) -> Response:
                 release=release,
                 license=settings.data_license,
                 dumps=sorted(release.dumps.values(), key=lambda d: d.name),
-                linker=Linker(settings.base, _ontology(release)[1].documented),
+                linker=Linker(settings.base, _documented(release)),
                 sparql="/sparql",
             ),
         )

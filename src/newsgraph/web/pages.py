@@ -406,7 +406,7 @@ def landing() -> Response:
     settings = current_settings()
 
     def draw() -> bytes:
-        stats: Statistics = release.cached(
+        stats: Statistics = release.once(
             ("statistics",), lambda: statistics(release, settings.base)
         )
         browse = [

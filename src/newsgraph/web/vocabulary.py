@@ -192,6 +192,16 @@ class OntologyDoc:
         return {t.iri for t in (*self.classes, *self.properties, *self.individuals)}
 
 
+def documented_terms(folder: TurtleFolder) -> frozenset[str]:
+    """The IRIs ``/def`` has a section for: every typed term but the ontology itself."""
+    typed = {
+        q.subject.value
+        for q in folder.store.quads_for_pattern(None, ox.NamedNode(f"{RDF}type"), None)
+        if isinstance(q.subject, ox.NamedNode)
+    }
+    return frozenset(typed - {o.value for o in folder.subjects_of_type(f"{OWL}Ontology")})
+
+
 def _iris(terms: list[Term]) -> list[str]:
     return sorted(t.value for t in terms if isinstance(t, ox.NamedNode))
 
