@@ -77,6 +77,8 @@ class WorkerSpec:
     kind: str
     path: str
     sandbox: bool = True  # forbid Internet sockets (no SERVICE allowed at all)
+    dump: str | None = None  # N-Quads of the same data: serve it from memory
+    quads: int | None = None  # how many quads the dump must load to
     prefixes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -85,6 +87,11 @@ class Worker:
 
     def __init__(self, spec: WorkerSpec) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN")}
+        # the worker imports newsgraph from where this process did
+        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_parent, env.get("PYTHONPATH", "")) if p
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "newsgraph.sparql.worker"],
             stdin=subprocess.PIPE,
@@ -98,12 +105,13 @@ class Worker:
         self._out = self.proc.stdin
         self._in = self.proc.stdout
         self._fd = self._in.fileno()
+        self._out_fd = self._out.fileno()
         self.graphs: list[str] = []
         self.sandboxed = False
         try:
             self.send(
                 {"kind": spec.kind, "path": spec.path, "sandbox": spec.sandbox,
-                 "prefixes": spec.prefixes}
+                 "dump": spec.dump, "quads": spec.quads, "prefixes": spec.prefixes}
             )
             header, _ = self.receive(time.monotonic() + START_TIMEOUT_S)
         except (PoolError, OSError) as error:
@@ -121,8 +129,9 @@ class Worker:
 
     def send(self, header: dict, body: bytes = b"") -> None:
         raw = json.dumps({**header, "size": len(body)}, ensure_ascii=False).encode("utf-8")
-        self._out.write(_LENGTH.pack(len(raw)) + raw + body)
-        self._out.flush()
+        data = memoryview(_LENGTH.pack(len(raw)) + raw + body)
+        while data:
+            data = data[os.write(self._out_fd, data):]
 
     def _read(self, n: int, deadline: float) -> bytes:
         chunks, got = [], 0

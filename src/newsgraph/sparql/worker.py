@@ -68,9 +68,24 @@ def read_frame(stream: BinaryIO) -> tuple[dict, bytes] | None:
     return header, body or b""
 
 
-def open_store(kind: str, path: str) -> ox.Store:
-    """The store to query: an on-disk store read-only, or an RDF file loaded in memory."""
+def open_store(kind: str, path: str, dump: str | None = None, quads: int | None = None
+               ) -> ox.Store:
+    """The store to query: an on-disk store read-only, or an RDF file loaded in memory.
+
+    With ``dump`` (the release's N-Quads of the same data, ``quads`` long) an
+    on-disk store is served from memory instead, if the dump loads to exactly
+    that many quads; otherwise from disk.
+    """
     if kind == "store":
+        if dump and quads is not None:
+            memory = ox.Store()
+            try:
+                memory.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+                if len(memory) == quads:
+                    return memory
+            except (OSError, SyntaxError):
+                pass
+            del memory
         return ox.Store.read_only(path)
     store = ox.Store()
     suffix = os.path.splitext(path)[1].lower()
@@ -173,7 +188,7 @@ def main() -> int:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     sandboxed = deny_internet_sockets() if spec.get("sandbox", True) else False
     try:
-        store = open_store(spec["kind"], spec["path"])
+        store = open_store(spec["kind"], spec["path"], spec.get("dump"), spec.get("quads"))
         graphs = _graph_names(store)
     except (OSError, ValueError, SyntaxError) as error:
         write_frame(stdout, {"ready": False, "message": f"cannot open the data: {error}"})

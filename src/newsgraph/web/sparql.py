@@ -26,8 +26,10 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from newsgraph import iris
 from newsgraph.config import Settings
 from newsgraph.sparql import description, examples, formats, results
+from newsgraph.sparql.cache import AnswerCache
 from newsgraph.sparql.guard import QueryRefused, inspect_query
 from newsgraph.sparql.pool import PoolError, QueryPool, WorkerSpec
+from newsgraph.store import Release
 
 bp = Blueprint("sparql", __name__)
 
@@ -187,19 +189,36 @@ def query_pool() -> QueryPool:
         pool = holder.get("pool")
         if pool is not None and holder.get("key") == key:
             return pool
-        if release.source.is_dir():
-            spec = WorkerSpec("store", str(release.source / "store"))
-        else:
-            spec = WorkerSpec("file", str(release.source))
-        spec = WorkerSpec(spec.kind, spec.path, sandbox=not settings.service_allow_list,
-                          prefixes=dict(examples.PAGE_PREFIXES))
-        fresh = QueryPool(spec, settings.sparql_max_concurrent, settings.sparql_queue_wait_s)
+        fresh = QueryPool(_worker_spec(release, settings), settings.sparql_max_concurrent,
+                          settings.sparql_queue_wait_s)
         old = pool if holder.get("key", (None,))[0] == os.getpid() else None
         holder["pool"], holder["key"] = fresh, key
         holder["sizes"] = None
+        holder["cache"] = AnswerCache(settings.sparql_cache_bytes)
     if old is not None:
         old.close()
     return fresh
+
+
+def _worker_spec(release: Release, settings: Settings) -> WorkerSpec:
+    sandbox = not settings.service_allow_list
+    prefixes = dict(examples.PAGE_PREFIXES)
+    if not release.source.is_dir():
+        return WorkerSpec("file", str(release.source), sandbox, prefixes=prefixes)
+    store = str(release.source / "store")
+    quads = release.manifest.get("quads")
+    dump = next((d.path for d in release.dumps.values() if d.path.suffix == ".nq"), None)
+    if (
+        dump is not None
+        and isinstance(quads, int)
+        and 0 <= quads <= settings.sparql_memory_max_quads
+    ):
+        return WorkerSpec("store", store, sandbox, str(dump), quads, prefixes)
+    return WorkerSpec("store", store, sandbox, prefixes=prefixes)
+
+
+def _cache() -> AnswerCache:
+    return current_app.extensions["newsgraph.sparql"]["cache"]
 
 
 def _run(pool: QueryPool, settings: Settings, payload: dict) -> tuple[dict, bytes]:
@@ -268,6 +287,11 @@ def _choose(op: Operation, offers: tuple[formats.Format, ...]) -> formats.Format
 def _answer(settings: Settings, op: Operation) -> Response:
     assert op.query is not None
     pool = query_pool()
+    cache_key = (op.query, tuple(op.default_graphs), tuple(op.named_graphs), op.format,
+                 request.headers.get("Accept"))
+    cached = _cache().get(cache_key)
+    if cached is not None:
+        return _result_response(*cached)
     try:
         pool.wait_ready()
     except PoolError as error:
@@ -300,7 +324,12 @@ def _answer(settings: Settings, op: Operation) -> Response:
         "base": settings.base,
     }
     header, body = _run(pool, settings, payload)
-    resp = Response(body, status=200, content_type=fmt.content_type)
+    _cache().put(cache_key, fmt.content_type, body)
+    return _result_response(fmt.content_type, body)
+
+
+def _result_response(content_type: str, body: bytes) -> Response:
+    resp = Response(body, status=200, content_type=content_type)
     resp.headers["Vary"] = "Accept"
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
