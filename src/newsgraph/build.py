@@ -121,6 +121,7 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
         ds = map_corpus(corpus, settings.base)
 
     violations = 0
+    infos = 0
     for article in corpus.articles:
         graph_name = iris.article_graph(article.slug, settings.base)
         with step(f"validating {article.slug}", echo):
@@ -131,6 +132,9 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
                       else f"{where.file}: {where.record}: " if where
                       else f"{article.file}: ")
             level = "error" if finding.severity == "Violation" else finding.severity.lower()
+            if level == "info" and write:
+                infos += 1  # notes for curators; `newsgraph validate` lists them
+                continue
             _stderr(f"{level}: {prefix}{format_finding(finding)}")
             violations += finding.severity == "Violation"
     ungrounded = ungrounded_tenures(ds, corpus, settings.base)
@@ -141,6 +145,9 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
         _stderr(f"{violations + len(ungrounded)} violation(s); nothing was written")
         return EXIT_INVALID
 
+    if infos:
+        _stderr(f"{infos} note(s) for curators, such as missing Wikidata links: "
+                "`newsgraph validate` lists them")
     quads = sorted_quads(ds, ontology)
     if not write:
         _stderr(f"valid: {len(corpus.articles)} article(s), {len(quads)} quads; nothing written")
