@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -326,9 +325,3 @@ class DataHolder:
                     self._release, self._fingerprint = fresh, fingerprint
             assert self._release is not None
             return self._release
-
-
-def describe_source(source: Path) -> str:
-    """A one-line summary for the start-up message."""
-    kind = "release" if source.is_dir() else "file"
-    return f"{kind} {os.fspath(source)}"

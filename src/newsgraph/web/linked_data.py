@@ -24,6 +24,7 @@ from newsgraph.web.negotiation import BY_EXT, FORMATS, HTML, Format, negotiate, 
 from newsgraph.web.pages import Linker, entity_page, generic_page
 from newsgraph.web.renderers import View, render
 from newsgraph.web.vocabulary import (
+    OntologyDoc,
     TurtleFolder,
     documented_terms,
     integer_datatypes,
@@ -36,10 +37,6 @@ bp = Blueprint("linked_data", __name__)
 
 # descriptions change only on rebuild; clients revalidate cheaply with the ETag
 MAX_AGE = 300
-
-
-class NotAcceptable(Exception):
-    pass
 
 
 def conditional(resp: Response, release: Release, tag: str) -> Response:
@@ -171,7 +168,7 @@ def _documented(release: Release) -> frozenset[str]:
     return release.once(("documented", folder.fingerprint), lambda: documented_terms(folder))
 
 
-def _ontology(release: Release) -> tuple[TurtleFolder, object]:
+def _ontology(release: Release) -> tuple[TurtleFolder, OntologyDoc]:
     folder = _folder(release, "ontology")
     doc = release.once(("ontology-doc", folder.fingerprint), lambda: ontology_doc(folder, release))
     return folder, doc
