@@ -24,7 +24,6 @@ from newsgraph.web.negotiation import BY_EXT, FORMATS, HTML, Format, negotiate, 
 from newsgraph.web.pages import Linker, entity_page, generic_page
 from newsgraph.web.renderers import View, render
 from newsgraph.web.vocabulary import (
-    OntologyDoc,
     TurtleFolder,
     documented_terms,
     integer_datatypes,
@@ -168,52 +167,43 @@ def _documented(release: Release) -> frozenset[str]:
     return release.once(("documented", folder.fingerprint), lambda: documented_terms(folder))
 
 
-def _ontology(release: Release) -> tuple[TurtleFolder, OntologyDoc]:
-    folder = _folder(release, "ontology")
-    doc = release.once(("ontology-doc", folder.fingerprint), lambda: ontology_doc(folder, release))
-    return folder, doc
+def _documentation(
+    ext: str | None,
+    which: str,
+    path: str,
+    template: str,
+    make_doc: Callable[[Release, TurtleFolder], object],
+) -> Response:
+    """A folder of Turtle as its HTML documentation, or as the RDF itself."""
+    release = current_release()
+    folder = _folder(release, which)
+
+    def build() -> View:
+        doc = make_doc(release, folder)
+        linker = Linker(current_settings().base, _documented(release))
+        return View(folder.triples, generic_page(template, path, doc=doc, linker=linker))
+
+    return represent(release, (which, folder.fingerprint), path, ext, build)
 
 
 @bp.get("/def")
 @bp.get("/def.<ext>")
 def vocabulary(ext: str | None = None) -> Response:
-    release = current_release()
-    folder, doc = _ontology(release)
-
-    def build() -> View:
-        return View(
-            folder.triples,
-            generic_page(
-                "ontology.html",
-                "/def",
-                doc=doc,
-                linker=Linker(current_settings().base, doc.documented),
-            ),
-        )
-
-    return represent(release, ("def", folder.fingerprint), "/def", ext, build)
+    return _documentation(
+        ext,
+        "ontology",
+        "/def",
+        "ontology.html",
+        lambda release, folder: ontology_doc(folder, release),
+    )
 
 
 @bp.get("/shapes")
 @bp.get("/shapes.<ext>")
 def shapes(ext: str | None = None) -> Response:
-    release = current_release()
-    folder = _folder(release, "shapes")
-    _, onto = _ontology(release)
-
-    def build() -> View:
-        doc = shapes_doc(folder)
-        return View(
-            folder.triples,
-            generic_page(
-                "shapes.html",
-                "/shapes",
-                doc=doc,
-                linker=Linker(current_settings().base, onto.documented),
-            ),
-        )
-
-    return represent(release, ("shapes", folder.fingerprint), "/shapes", ext, build)
+    return _documentation(
+        ext, "shapes", "/shapes", "shapes.html", lambda release, folder: shapes_doc(folder)
+    )
 
 
 # ------------------------------------------------------------------ /dataset and /dumps
