@@ -103,17 +103,15 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 
 
 def quality(ranges: list[MediaRange], fmt: Format) -> float:
-    """The q-value the client gives ``fmt`` (its best alias), by the most specific range."""
-    best = 0.0
+    """The q-value the client gives ``fmt``: the most specific range matching any of its
+    media types decides (``text/turtle;q=0, */*`` refuses Turtle under every alias)."""
+    best_score, best_q = -1, 0.0
     for media_type in (fmt.media_type, *fmt.aliases):
-        score, q = -1, 0.0
         for r in ranges:
             s = r.specificity(media_type)
-            if s > score or (s == score and r.q > q):
-                score, q = s, r.q
-        if score >= 0:
-            best = max(best, q)
-    return best
+            if s > best_score or (s == best_score and r.q > best_q):
+                best_score, best_q = s, r.q
+    return best_q if best_score >= 0 else 0.0
 
 
 def negotiate(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
