@@ -104,19 +104,9 @@ class Description:
             t.object for t in self.triples if t.subject.value == node and t.predicate == predicate
         ]
 
-    def label(self, iri: str) -> str:
-        return self.labels.get(iri) or fallback_label(iri)
-
 
 def _is_own(term: Term, iri: str) -> bool:
     return isinstance(term, ox.NamedNode) and thing_of(term.value) == iri
-
-
-def fallback_label(iri: str) -> str:
-    """A readable stand-in when a node has no name: its fragment or last segment."""
-    if "#" in iri:
-        return iri.rsplit("#", 1)[1]
-    return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
 def best_literal(literals: Iterable[Term]) -> str | None:
