@@ -256,6 +256,9 @@ def endpoint() -> Response:
                 "was changed.",
             )
         if op.query is None:
+            if request.method == "POST":
+                raise ProtocolError(400, "The request carries no query (query=... in the form "
+                                         "body, or the query itself as application/sparql-query).")
             return _describe_or_page(settings, op)
         return _answer(settings, op)
     except ProtocolError as error:
