@@ -20,7 +20,8 @@ from flask import Blueprint, Flask, Response, render_template
 from newsgraph import iris
 from newsgraph.dataset_description import Statistics
 from newsgraph.iris import KINDS, PREFIXES, split_thing, thing_of
-from newsgraph.web.describe import NIF_ISSTRING, RDF_TYPE, Description, Mention
+from newsgraph.store import Release
+from newsgraph.web.describe import NIF_ISSTRING, RDF_TYPE, Description, Mention, labels_for
 from newsgraph.web.negotiation import FORMATS, HTML
 
 bp = Blueprint("pages", __name__)
@@ -396,6 +397,13 @@ def generic_page(template: str, path_stem: str, **context: object) -> Callable[[
     return draw
 
 
+def _entries(release: Release, rows: list[tuple[str, str]], base: str) -> list[Link]:
+    """Links to things; a thing without a name of its own (an office holding, an
+    article) goes by the name made from its links, as on its page."""
+    names = labels_for(release, [iri for iri, _ in rows])
+    return [Link(names.get(iri, label), href="/" + iri[len(base) :]) for iri, label in rows]
+
+
 @bp.get("/")
 def landing() -> Response:
     from newsgraph.dataset_description import statistics
@@ -414,10 +422,9 @@ def landing() -> Response:
                 "kind": kind,
                 "title": KIND_PLURALS[kind],
                 "count": len(stats.entities_by_kind[kind]),
-                "entries": [
-                    Link(label, href="/" + iri[len(settings.base) :])
-                    for iri, label in stats.entities_by_kind[kind][:LANDING_LIST_CAP]
-                ],
+                "entries": _entries(
+                    release, stats.entities_by_kind[kind][:LANDING_LIST_CAP], settings.base
+                ),
             }
             for kind in ("article", *[k for k in KINDS if k != "article"])
             if stats.entities_by_kind.get(kind)
