@@ -1,0 +1,185 @@
+"""Query worker processes: killed at the limit and replaced, turned away when busy,
+and never outliving the process that started them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from newsgraph.sparql.pool import Busy, QueryPool, QueryTimeout, WorkerSpec
+
+from .conftest import RUNAWAY, alive, all_query_workers, query_workers, wait_until
+
+DATA = "".join(
+    f"<http://ex/s{i}> <http://ex/p> <http://ex/o{i % 7}> <http://ex/g{i % 3}> .\n"
+    for i in range(400)
+)
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    path = tmp_path / "data.nq"
+    path.write_text(DATA)
+    return path
+
+
+def request(query: str, fmt: str = "json") -> dict:
+    return {"query": query, "format": fmt, "default_graphs": None, "named_graphs": None,
+            "union": True, "max_rows": 1000, "base": None}
+
+
+@pytest.fixture
+def pool(data_file: Path):
+    p = QueryPool(WorkerSpec("file", str(data_file)), slots=1, queue_wait_s=0.3, max_waiting=1)
+    p.wait_ready()
+    yield p
+    p.close()
+
+
+def test_a_query_runs_in_a_sandboxed_worker_that_knows_the_graphs(pool):
+    header, body = pool.run(request("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), 10)
+    assert header["ok"] and b'"400"' in body
+    assert pool.graphs == {"http://ex/g0", "http://ex/g1", "http://ex/g2"}
+    assert pool.sandboxed is True
+
+
+def test_the_limit_kills_the_worker_and_a_fresh_one_takes_its_place(pool):
+    (first,) = pool.pids()
+    with pytest.raises(QueryTimeout) as info:
+        pool.run(request(RUNAWAY), 1)
+    assert info.value.status == 503 and info.value.retry_after >= 1
+    assert wait_until(lambda: not alive(first), 5)
+    assert wait_until(lambda: len(pool.pids()) == 1 and pool.pids()[0] != first, 30)
+    header, _ = pool.run(request("ASK { ?s ?p ?o }"), 10)
+    assert header["ok"]
+
+
+def test_when_every_slot_is_busy_queries_wait_briefly_then_are_turned_away(pool):
+    started = threading.Event()
+    errors: list[Exception] = []
+
+    def long_one() -> None:
+        started.set()
+        try:
+            pool.run(request(RUNAWAY), 3)
+        except QueryTimeout as error:
+            errors.append(error)
+
+    runner = threading.Thread(target=long_one)
+    runner.start()
+    started.wait()
+    time.sleep(0.2)
+    outcomes: list[int] = []
+
+    def quick() -> None:
+        try:
+            pool.run(request("ASK {}"), 3)
+            outcomes.append(200)
+        except Busy as error:
+            outcomes.append(error.status)
+
+    waiters = [threading.Thread(target=quick) for _ in range(3)]
+    for w in waiters:
+        w.start()
+    for w in waiters:
+        w.join()
+    still_running = runner.is_alive()
+    runner.join()
+    # one may wait (then 503 after the queue wait), the others are turned away at once (429)
+    assert sorted(outcomes) == [429, 429, 503]
+    assert still_running
+    assert errors and isinstance(errors[0], QueryTimeout)
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(pool):
+    (first,) = pool.pids()
+    from newsgraph.sparql.pool import WorkerFailed
+
+    killer = threading.Timer(0.5, lambda: os.kill(first, signal.SIGKILL))
+    killer.start()
+    with pytest.raises(WorkerFailed):
+        pool.run(request(RUNAWAY), 10)
+    assert wait_until(lambda: len(pool.pids()) == 1 and pool.pids()[0] != first, 30)
+
+
+def test_bad_data_is_a_clear_start_failure(tmp_path):
+    from newsgraph.sparql.pool import WorkerFailed
+
+    bad = tmp_path / "bad.nq"
+    bad.write_text("this is not n-quads\n")
+    p = QueryPool(WorkerSpec("file", str(bad)), slots=1, queue_wait_s=0.3)
+    try:
+        with pytest.raises(WorkerFailed) as info:
+            p.wait_ready(30)
+            p.run(request("ASK {}"), 5)
+        assert "cannot" in info.value.message
+    finally:
+        p.close()
+
+
+PARENT = textwrap.dedent(
+    """
+    import sys, time
+    from newsgraph.sparql.pool import QueryPool, WorkerSpec
+    pool = QueryPool(WorkerSpec("file", sys.argv[1]), slots=2, queue_wait_s=1)
+    pool.wait_ready()
+    while len(pool.pids()) < 2:
+        time.sleep(0.05)
+    print(" ".join(map(str, pool.pids())), flush=True)
+    if sys.argv[2] == "busy":
+        pool.run({"query": sys.argv[3], "format": "json", "default_graphs": None,
+                  "named_graphs": None, "union": True, "max_rows": 10, "base": None}, 600)
+    time.sleep(600)
+    """
+)
+
+
+@pytest.mark.parametrize("state", ["idle", "busy"])
+def test_workers_exit_when_their_parent_is_killed(data_file, state):
+    endless = RUNAWAY.replace("?g ?h ?i }", "?g ?h ?i . ?j ?k ?l }")  # hours on 400 triples
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(data_file), state, endless],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(alive(p) for p in pids)
+        time.sleep(0.5)  # the busy one is computing now
+        parent.kill()
+        parent.wait()
+        assert wait_until(lambda: not any(alive(p) for p in pids), 10)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def test_stopping_the_server_stops_its_query_workers(built_dist, start_server):
+    before = all_query_workers()
+    server = start_server(built_dist, serve_args=("--workers", "2"))
+    for _ in range(6):  # reach both gunicorn workers
+        assert server.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    ours = set(query_workers(server.process.pid))
+    assert ours and not (ours & before)
+    server.stop()
+    assert wait_until(lambda: not any(alive(p) for p in ours), 15)
+
+
+def test_killing_the_server_outright_leaves_no_query_worker(built_dist, start_server):
+    server = start_server(built_dist, serve_args=("--workers", "1"))
+    assert server.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    family = [server.process.pid, *query_workers(server.process.pid)]
+    from .conftest import descendants
+
+    gunicorn_workers = [p for p in descendants(server.process.pid) if p not in family]
+    ours = query_workers(server.process.pid)
+    assert ours
+    for pid in [server.process.pid, *gunicorn_workers]:
+        os.kill(pid, signal.SIGKILL)
+    server.process.wait()
+    assert wait_until(lambda: not any(alive(p) for p in ours), 15)
