@@ -189,7 +189,7 @@ def _index() -> dict[str, Entry]:
         names = [v.value for v in solutions.variables]
         return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
 
-    return release.cached(("reconcile-index",), lambda: build_index(select, _settings().base))
+    return release.once(("reconcile-index",), lambda: build_index(select, _settings().base))
 
 
 # ---------------------------------------------------------------- scoring
