@@ -422,6 +422,7 @@ def _page(settings: Settings, query: str | None) -> Response:
         default_query=examples.prologue()
         + "\nSELECT ?thing ?name WHERE {\n  ?thing schema:name ?name .\n}\nLIMIT 50\n",
         examples=examples.EXAMPLES,
+        prefixes=examples.PAGE_PREFIXES,
         base=settings.base,
         limits=_limits_text(settings),
         timeout=settings.sparql_timeout_s,

@@ -49,25 +49,33 @@
     return node;
   }
 
+  var KNOWN_PREFIXES = {};
+  try { KNOWN_PREFIXES = JSON.parse(root.getAttribute("data-prefixes") || "{}"); } catch (e) { }
+
   function prefixesOf(query) {
+    // the query's own PREFIX lines first, then the vocabulary's usual ones
     var map = [];
+    var seen = {};
     var re = /PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>\s]*)>/gi;
     var m;
-    while ((m = re.exec(query)) !== null) { map.push([m[1] || "", m[2]]); }
+    while ((m = re.exec(query)) !== null) { map.push([m[1] || "", m[2]]); seen[m[2]] = true; }
+    Object.keys(KNOWN_PREFIXES).forEach(function (name) {
+      if (!seen[KNOWN_PREFIXES[name]]) { map.push([name, KNOWN_PREFIXES[name]]); }
+    });
     map.sort(function (a, b) { return b[1].length - a[1].length; });
     return map;
   }
 
   function shortIri(iri, prefixes) {
-    if (BASE && iri.indexOf(BASE) === 0 && iri.length > BASE.length) {
-      return iri.slice(BASE.length);
-    }
     for (var i = 0; i < prefixes.length; i++) {
       var ns = prefixes[i][1];
       var local = iri.slice(ns.length);
       if (ns && iri.indexOf(ns) === 0 && /^[A-Za-z0-9_][\w.-]*$/.test(local)) {
         return prefixes[i][0] + ":" + local;
       }
+    }
+    if (BASE && iri.indexOf(BASE) === 0 && iri.length > BASE.length) {
+      return iri.slice(BASE.length);
     }
     return iri;
   }
@@ -102,7 +110,7 @@
       return wrap;
     }
     var lit = el("span", "literal", term.value);
-    var box = el("span", "term");
+    var box = el("span", "sparql-term");
     box.appendChild(lit);
     if (term["xml:lang"]) {
       box.appendChild(el("span", "note", " @" + term["xml:lang"]));
@@ -174,12 +182,15 @@
     statusBox.className = "status" + (kind ? " " + kind : "");
   }
 
-  function downloads(query) {
+  var TABULAR = [["json", "JSON"], ["xml", "XML"], ["csv", "CSV"], ["tsv", "TSV"]];
+  var GRAPH = [["turtle", "Turtle"], ["ntriples", "N-Triples"], ["rdfxml", "RDF/XML"],
+               ["jsonld", "JSON-LD"]];
+
+  function downloads(query, formats) {
     var box = el("p", "downloads", "Download this answer as ");
     var url = ENDPOINT + "?query=" + encodeURIComponent(query);
     if (url.length > 7000) { return null; }
-    [["json", "JSON"], ["xml", "XML"], ["csv", "CSV"], ["tsv", "TSV"], ["turtle", "Turtle"],
-     ["jsonld", "JSON-LD"]].forEach(function (f, i) {
+    formats.forEach(function (f, i) {
       if (i) { box.appendChild(document.createTextNode(" · ")); }
       var a = el("a", null, f[1]);
       a.setAttribute("href", url + "&format=" + f[0]);
@@ -242,7 +253,7 @@
         say("Answered in " + ms + " ms (" + type + ").", "done");
         resultsBox.appendChild(el("pre", null, got.text));
       }
-      var links = downloads(query);
+      var links = downloads(query, type === "application/n-triples" ? GRAPH : TABULAR);
       if (links) { resultsBox.appendChild(links); }
     }).catch(function (error) {
       if (error && error.name === "AbortError") { return; }
