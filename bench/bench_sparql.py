@@ -282,7 +282,9 @@ def answer_size(server: Server, kind: QueryKind, query: str) -> int:
         return len(json.loads(body)["results"]["bindings"])
     import pyoxigraph as ox
 
-    return len(list(ox.parse(body, format=ox.RdfFormat.TURTLE)))
+    # rdflib-endpoint answers DESCRIBE in RDF/XML whatever was asked
+    fmt = ox.RdfFormat.RDF_XML if body.lstrip().startswith(b"<?xml") else ox.RdfFormat.TURTLE
+    return len(list(ox.parse(body, format=fmt)))
 
 
 def percentile(values: list[float], pct: float) -> float:
