@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, send_file
 
 from newsgraph import iris
@@ -19,9 +20,9 @@ from newsgraph.dataset_description import description_triples, statistics
 from newsgraph.iris import KINDS, is_slug
 from newsgraph.store import Release
 from newsgraph.web import current_release, current_settings, error_response
-from newsgraph.web.describe import describe, from_triples
+from newsgraph.web.describe import describe, from_triples, labels_for, restore_datatypes
 from newsgraph.web.negotiation import BY_EXT, FORMATS, HTML, Format, negotiate, supported_types
-from newsgraph.web.pages import Linker, entity_page, generic_page
+from newsgraph.web.pages import Link, Linker, entity_page, generic_page
 from newsgraph.web.renderers import View, render
 from newsgraph.web.vocabulary import (
     TurtleFolder,
@@ -204,6 +205,48 @@ def shapes(ext: str | None = None) -> Response:
     return _documentation(
         ext, "shapes", "/shapes", "shapes.html", lambda release, folder: shapes_doc(folder)
     )
+
+
+# ------------------------------------------------------------------ /graph
+
+
+@bp.get("/graph/<name>")
+def named_graph(name: str) -> Response:
+    """A named graph of the dataset (an article's facts, the register, …) as data,
+    or as a page listing the things it speaks of."""
+    slug, ext = _split_ext(name)
+    release = current_release()
+    settings = current_settings()
+    if not is_slug(slug):
+        return _not_found("no such graph")
+    iri = f"{settings.base}graph/{slug}"
+    graph = ox.NamedNode(iri)
+    if not release.store.contains_named_graph(graph):
+        return _not_found(f"no graph is named /graph/{slug}")
+    path_stem = f"/graph/{slug}"
+
+    def build() -> View:
+        datatypes = release.once(
+            ("integer-datatypes",), lambda: integer_datatypes(_folder(release, "shapes"))
+        )
+        # the store reads integer subtypes back as xsd:integer (oxigraph#526)
+        triples = sorted(restore_datatypes(
+            (ox.Triple(q.subject, q.predicate, q.object)
+             for q in release.store.quads_for_pattern(None, None, None, graph)), datatypes),
+            key=str)
+        prefix = f"{settings.base}id/"
+        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)
+                           and t.subject.value.startswith(prefix) and "#" not in t.subject.value})
+        names = labels_for(release, subjects)
+        things = [Link(names.get(s, s[len(prefix):]), href="/" + s[len(settings.base):])
+                  for s in subjects]
+        article_iri = iris.article(slug, settings.base)
+        article = next((t for t in things if t.href == "/" + article_iri[len(settings.base):]),
+                       None)
+        return View(triples, generic_page("graph.html", path_stem, name=slug, iri=iri,
+                                          triples=len(triples), things=things, article=article))
+
+    return represent(release, ("graph", slug), path_stem, ext, build)
 
 
 # ------------------------------------------------------------------ /dataset and /dumps
