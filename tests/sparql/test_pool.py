@@ -183,3 +183,37 @@ def test_killing_the_server_outright_leaves_no_query_worker(built_dist, start_se
         os.kill(pid, signal.SIGKILL)
     server.process.wait()
     assert wait_until(lambda: not any(alive(p) for p in ours), 15)
+
+
+def _release(folder: Path, nquads: str, release_id: str) -> Path:
+    import json
+
+    import pyoxigraph as ox
+
+    (folder / "store").mkdir(parents=True)
+    (folder / "newsgraph.nq").write_text(nquads)
+    store = ox.Store(str(folder / "store"))
+    store.bulk_load(path=str(folder / "newsgraph.nq"), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    quads = len(store)
+    del store
+    (folder / "manifest.json").write_text(json.dumps({"release": release_id, "quads": quads}))
+    return folder
+
+
+def test_a_new_release_gets_new_query_workers_and_the_old_ones_stop(tmp_path, start_server):
+    marker = "<http://ex/new> <http://ex/p> <http://ex/o> <http://ex/g0> .\n"
+    old = _release(tmp_path / "release-a", DATA, "a")
+    new = _release(tmp_path / "release-b", DATA + marker, "b")
+    dist = tmp_path / "dist"
+    dist.symlink_to(old)
+    server = start_server(dist, serve_args=("--workers", "1"))
+    ask = {"query": "ASK { <http://ex/new> ?p ?o }"}
+    assert server.get("/sparql", params=ask).json()["boolean"] is False
+    old_workers = query_workers(server.process.pid)
+    assert old_workers
+    swap = tmp_path / "dist.tmp"
+    swap.symlink_to(new)
+    os.replace(swap, dist)
+    assert wait_until(lambda: server.get("/sparql", params=ask).json()["boolean"] is True, 20)
+    assert wait_until(lambda: not any(alive(p) for p in old_workers), 10)

@@ -293,18 +293,21 @@ class QueryPool:
             self._idle.put(worker)
         return header, body
 
-    def close(self) -> None:
-        """Stop every worker (busy ones are killed when they come back)."""
+    def close(self, busy_too: bool = True) -> None:
+        """Stop the workers. With ``busy_too=False`` (a new release replacing this
+        one) a query still running finishes on its worker, which stops after it."""
         with self._lock:
             self._closed = True
-            workers = list(self._all)
-            self._all.clear()
+        idle: list[Worker] = []
         while True:
             try:
-                self._idle.get_nowait()
+                idle.append(self._idle.get_nowait())
             except queue.Empty:
                 break
-        for worker in workers:
+        with self._lock:
+            doomed = list(self._all) if busy_too else idle
+            self._all.difference_update(doomed)
+        for worker in doomed:
             worker.kill()
 
     def pids(self) -> list[int]:

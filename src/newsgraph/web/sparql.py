@@ -196,7 +196,7 @@ def query_pool() -> QueryPool:
         holder["sizes"] = None
         holder["cache"] = AnswerCache(settings.sparql_cache_bytes)
     if old is not None:
-        old.close()
+        old.close(busy_too=False)  # queries running on the old release finish there
     return fresh
 
 
