@@ -28,14 +28,9 @@ import pyoxigraph as ox
 
 from newsgraph.sparql import results
 from newsgraph.sparql.sandbox import deny_internet_sockets
+from newsgraph.store import FILE_FORMATS
 
 _LENGTH = struct.Struct(">I")
-RDF_FILE_FORMATS = {
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".trig": ox.RdfFormat.TRIG,
-    ".ttl": ox.RdfFormat.TURTLE,
-}
 
 
 def write_frame(out: BinaryIO, header: dict, body: bytes = b"") -> None:
@@ -89,9 +84,9 @@ def open_store(kind: str, path: str, dump: str | None = None, quads: int | None 
         return ox.Store.read_only(path)
     store = ox.Store()
     suffix = os.path.splitext(path)[1].lower()
-    fmt = RDF_FILE_FORMATS.get(suffix)
+    fmt = FILE_FORMATS.get(suffix)
     if fmt is None:
-        raise ValueError(f"cannot serve {path}: expected one of {', '.join(RDF_FILE_FORMATS)}")
+        raise ValueError(f"cannot serve {path}: expected one of {', '.join(FILE_FORMATS)}")
     store.bulk_load(path=path, format=fmt)
     return store
 

@@ -30,6 +30,7 @@ from newsgraph.sparql.cache import AnswerCache
 from newsgraph.sparql.guard import QueryRefused, inspect_query
 from newsgraph.sparql.pool import PoolError, QueryPool, WorkerSpec
 from newsgraph.store import Release
+from newsgraph.web import error_response
 
 bp = Blueprint("sparql", __name__)
 
@@ -60,12 +61,8 @@ class Operation:
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    resp = Response(message.rstrip("\n") + "\n", status=status,
-                    content_type="text/plain; charset=utf-8")
-    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp = error_response(status, message.rstrip("\n"), headers)
     resp.headers["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        resp.headers[name] = value
     return resp
 
 
