@@ -16,10 +16,12 @@ Other suites add their own fixtures below; keep these as they are.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -151,3 +153,48 @@ def live_server(built_dist: Path, start_server: Callable[..., Server]) -> Server
 def mini_server(start_server: Callable[..., Server]) -> Server:
     """A server on tests/fixtures/mini.trig (hostile literals included)."""
     return start_server(MINI_DATA)
+
+
+# ------------------------------------------------------------------ headless Chromium
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's headless ``chromium`` driven by Selenium through ``chromedriver``,
+    with a fresh profile and no background traffic to other hosts."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("needs Debian's chromium and chromium-driver "
+                    "(apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="newsgraph-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}", "--window-size=1280,1600"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def assert_same_origin_and_no_errors(driver: object, origin: str) -> None:
+    """Nothing was fetched from another origin and the console shows no error."""
+    resources = driver.execute_script(  # type: ignore[attr-defined]
+        "return performance.getEntriesByType('resource').map(e => e.name)")
+    for url in resources:
+        assert url.startswith(origin), f"fetched from elsewhere: {url}"
+    errors = [entry["message"] for entry in driver.get_log("browser")  # type: ignore[attr-defined]
+              if entry["level"] == "SEVERE"]
+    assert not errors, errors

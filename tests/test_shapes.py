@@ -10,8 +10,6 @@ the patch's; the object ``ngt:none`` removes them. A patch is named
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -153,15 +151,9 @@ def test_every_violation_shape_has_a_fixture_with_a_violation(settings):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Dataset:
-    out = tmp_path_factory.mktemp("shapes-build") / "dist"
-    proc = subprocess.run(
-        [sys.executable, "-m", "newsgraph", "--root", str(ROOT), "--dist", str(out), "build"],
-        capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+def built(built_dist) -> Dataset:
     dataset = Dataset()
-    dataset.parse(out / "newsgraph.nq", format="nquads")
+    dataset.parse(built_dist / "newsgraph.nq", format="nquads")
     return dataset
 
 

@@ -5,56 +5,19 @@ no hostile literal runs as code."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import assert_same_origin_and_no_errors
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium "
-                "chromium-driver)", allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    profile = tempfile.mkdtemp(prefix="newsgraph-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}", "--window-size=1280,1600"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def _same_origin_only(driver: webdriver.Chrome, origin: str) -> None:
-    resources = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)")
-    for url in resources:
-        assert url.startswith(origin), f"fetched from elsewhere: {url}"
-    errors = [entry["message"] for entry in driver.get_log("browser")
-              if entry["level"] == "SEVERE"]
-    assert not errors, errors
 
 
 def _click_link(driver: webdriver.Chrome, selector: str, text: str) -> None:
@@ -70,7 +33,7 @@ def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_artic
     browser.get(origin + "/")
     assert "newsgraph" in browser.title
     assert browser.find_element(By.CSS_SELECTOR, "ul.stats").text
-    _same_origin_only(browser, origin)
+    assert_same_origin_and_no_errors(browser, origin)
 
     # a person, through /id/ (303) to the HTML description
     _click_link(browser, "#person a", "Wang Xiaohong")
@@ -81,7 +44,7 @@ def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_artic
     assert wikidata.get_attribute("href") == "http://www.wikidata.org/entity/Q18109475"
     marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".evidence mark")]
     assert "Wang Xiaohong" in marks
-    _same_origin_only(browser, origin)
+    assert_same_origin_and_no_errors(browser, origin)
 
     # the meeting he attended, from the incoming links
     meeting = "/id/meeting/wang-xiaohong-alvarez-casas-beijing-2025-08-22"
@@ -92,7 +55,7 @@ def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_artic
     assert "Beijing" in facts and "2025-08-22" in facts
     # its sub-nodes are on the page, reachable by their fragment
     assert browser.find_element(By.ID, "interval")
-    _same_origin_only(browser, origin)
+    assert_same_origin_and_no_errors(browser, origin)
 
     # the article, from an evidence snippet: the browser keeps the #char= fragment
     browser.find_element(By.CSS_SELECTOR, ".evidence figcaption a").click()
@@ -107,7 +70,7 @@ def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_artic
     hrefs = {urlsplit(a.get_attribute("href")).path for a in mentions}
     assert "/id/person/wang-xiaohong" in hrefs
     assert any(h.startswith("/id/meeting/") for h in hrefs)
-    _same_origin_only(browser, origin)
+    assert_same_origin_and_no_errors(browser, origin)
 
     # and a highlighted mention leads back to its entity
     next(a for a in mentions if a.text == "Lázaro Alberto Álvarez Casas").click()
@@ -119,7 +82,7 @@ def test_the_vocabulary_page_jumps_to_a_term_by_its_hash_iri(browser, live_serve
     section = browser.find_element(By.ID, "Meeting")
     assert "ng:Meeting" in section.text
     assert "schema:Event" in section.text
-    _same_origin_only(browser, live_server.url)
+    assert_same_origin_and_no_errors(browser, live_server.url)
 
 
 def test_hostile_literals_are_shown_as_text_and_never_run(browser, mini_server):
@@ -131,4 +94,4 @@ def test_hostile_literals_are_shown_as_text_and_never_run(browser, mini_server):
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
     assert '<script>alert("x")</script>' in browser.find_element(By.ID, "article-text").text
-    _same_origin_only(browser, mini_server.url)
+    assert_same_origin_and_no_errors(browser, mini_server.url)

@@ -3,57 +3,22 @@ run an example, see the results, follow a link to an entity page."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import assert_same_origin_and_no_errors
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 VENDOR = Path(__file__).resolve().parents[2] / "src/newsgraph/static/sparql/vendor"
 
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium "
-                "chromium-driver)", allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    profile = tempfile.mkdtemp(prefix="newsgraph-sparql-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}", "--window-size=1280,1600"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def _no_errors_and_nothing_from_elsewhere(driver: webdriver.Chrome, origin: str) -> None:
-    resources = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)")
-    assert all(url.startswith(origin) for url in resources), resources
-    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    assert not errors, errors
 
 
 def _results_table(driver: webdriver.Chrome):
@@ -70,7 +35,7 @@ def test_the_editor_highlights_sparql_with_the_prefixes_filled_in(browser, live_
     assert "PREFIX schema:" in editor.text and "PREFIX ng:" in editor.text
     assert browser.find_elements(By.CSS_SELECTOR, ".CodeMirror .cm-keyword")
     assert browser.find_elements(By.CSS_SELECTOR, ".CodeMirror .cm-variable-2")  # ?variables
-    _no_errors_and_nothing_from_elsewhere(browser, live_server.url)
+    assert_same_origin_and_no_errors(browser, live_server.url)
 
 
 def test_an_example_runs_shows_results_and_its_links_lead_to_entity_pages(browser, live_server):
@@ -95,7 +60,7 @@ def test_an_example_runs_shows_results_and_its_links_lead_to_entity_pages(browse
     WebDriverWait(browser, 30).until(lambda d: "/doc/person/" in d.current_url)
     assert urlsplit(browser.current_url).path == "/doc/" + target.split("/id/", 1)[1]
     assert browser.find_element(By.TAG_NAME, "h1").text
-    _no_errors_and_nothing_from_elsewhere(browser, live_server.url)
+    assert_same_origin_and_no_errors(browser, live_server.url)
 
 
 def test_a_describe_answer_is_drawn_as_triples(browser, live_server):
