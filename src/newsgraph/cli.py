@@ -65,6 +65,14 @@ def coverage(ctx: click.Context) -> None:
     click.echo(coverage_markdown(corpus))
 
 
+@main.command("install-editor")
+def install_editor_command() -> None:
+    """Install the query page's editor (CodeMirror, from the npm registry)."""
+    from newsgraph.frontend import install_editor
+
+    sys.exit(0 if install_editor(lambda line: click.echo(line, err=True)) else 1)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)

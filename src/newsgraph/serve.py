@@ -108,6 +108,9 @@ def run_server(
         print(f"error: {exc}", file=sys.stderr)
         return 2
     del release  # the store must not cross the fork: each worker opens its own
+    from newsgraph.frontend import install_editor
+
+    install_editor(lambda line: print(line, file=sys.stderr))
     print(f"Serving {source} with base IRI {settings.base}", file=sys.stderr)
     NewsgraphServer(settings, source, gunicorn_options(host, port, workers)).run()
     return 0

@@ -434,6 +434,7 @@ def _page(settings: Settings, query: str | None) -> Response:
 
 
 def _editor_available() -> bool:
-    """Whether the editor library was installed (tests/sparql/install_frontend.sh)."""
-    static = current_app.static_folder or ""
-    return os.path.isfile(os.path.join(static, "sparql", "vendor", "codemirror.js"))
+    """Whether the editor library was installed (newsgraph.frontend, on first serve)."""
+    from newsgraph.frontend import editor_installed
+
+    return editor_installed()
