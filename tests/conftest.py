@@ -198,3 +198,9 @@ def assert_same_origin_and_no_errors(driver: object, origin: str) -> None:
     errors = [entry["message"] for entry in driver.get_log("browser")  # type: ignore[attr-defined]
               if entry["level"] == "SEVERE"]
     assert not errors, errors
+
+
+@pytest.fixture
+def same_origin_only() -> Callable[[object, str], None]:
+    """Check that a page fetched nothing from another origin and logged no error."""
+    return assert_same_origin_and_no_errors

@@ -9,8 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import assert_same_origin_and_no_errors
-
 pytestmark = pytest.mark.browser
 
 
@@ -27,13 +25,13 @@ def _click_link(driver: webdriver.Chrome, selector: str, text: str) -> None:
 
 
 def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_article(
-    browser, live_server
+    browser, live_server, same_origin_only
 ):
     origin = live_server.url
     browser.get(origin + "/")
     assert "newsgraph" in browser.title
     assert browser.find_element(By.CSS_SELECTOR, "ul.stats").text
-    assert_same_origin_and_no_errors(browser, origin)
+    same_origin_only(browser, origin)
 
     # a person, through /id/ (303) to the HTML description
     _click_link(browser, "#person a", "Wang Xiaohong")
@@ -44,7 +42,7 @@ def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_artic
     assert wikidata.get_attribute("href") == "http://www.wikidata.org/entity/Q18109475"
     marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".evidence mark")]
     assert "Wang Xiaohong" in marks
-    assert_same_origin_and_no_errors(browser, origin)
+    same_origin_only(browser, origin)
 
     # the meeting he attended, from the incoming links
     meeting = "/id/meeting/wang-xiaohong-alvarez-casas-beijing-2025-08-22"
@@ -55,7 +53,7 @@ def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_artic
     assert "Beijing" in facts and "2025-08-22" in facts
     # its sub-nodes are on the page, reachable by their fragment
     assert browser.find_element(By.ID, "interval")
-    assert_same_origin_and_no_errors(browser, origin)
+    same_origin_only(browser, origin)
 
     # the article, from an evidence snippet: the browser keeps the #char= fragment
     browser.find_element(By.CSS_SELECTOR, ".evidence figcaption a").click()
@@ -70,22 +68,26 @@ def test_a_reader_goes_from_the_landing_page_to_a_person_a_meeting_and_the_artic
     hrefs = {urlsplit(a.get_attribute("href")).path for a in mentions}
     assert "/id/person/wang-xiaohong" in hrefs
     assert any(h.startswith("/id/meeting/") for h in hrefs)
-    assert_same_origin_and_no_errors(browser, origin)
+    same_origin_only(browser, origin)
 
     # and a highlighted mention leads back to its entity
     next(a for a in mentions if a.text == "Lázaro Alberto Álvarez Casas").click()
     assert browser.find_element(By.TAG_NAME, "h1").text == "Lázaro Alberto Álvarez Casas"
 
 
-def test_the_vocabulary_page_jumps_to_a_term_by_its_hash_iri(browser, live_server):
+def test_the_vocabulary_page_jumps_to_a_term_by_its_hash_iri(
+    browser, live_server, same_origin_only
+):
     browser.get(live_server.url + "/def#Meeting")
     section = browser.find_element(By.ID, "Meeting")
     assert "ng:Meeting" in section.text
     assert "schema:Event" in section.text
-    assert_same_origin_and_no_errors(browser, live_server.url)
+    same_origin_only(browser, live_server.url)
 
 
-def test_hostile_literals_are_shown_as_text_and_never_run(browser, mini_server):
+def test_hostile_literals_are_shown_as_text_and_never_run(
+    browser, mini_server, same_origin_only
+):
     browser.get(mini_server.url + "/id/person/mallory-script")
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018 - raises when no alert opened
@@ -94,4 +96,4 @@ def test_hostile_literals_are_shown_as_text_and_never_run(browser, mini_server):
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
     assert '<script>alert("x")</script>' in browser.find_element(By.ID, "article-text").text
-    assert_same_origin_and_no_errors(browser, mini_server.url)
+    same_origin_only(browser, mini_server.url)
