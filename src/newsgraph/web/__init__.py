@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, data: Path | None = None) -> Fl
     app.register_blueprint(reconcile.bp)
     pages.init_app(app)
     app.after_request(_common_headers)
+    sparql.install_fast_path(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
