@@ -341,6 +341,8 @@ def _raw_key(environ: dict) -> tuple[str, str, str | None]:
 
 
 def _remember_raw(content_type: str, body: bytes) -> None:
+    # kept under the parsed key too (POST and other spellings of the same query
+    # share that one); the body is one bytes object, though the budget counts it twice
     if request.method == "GET":
         _cache().put(_raw_key(request.environ), content_type, body)
 
