@@ -26,7 +26,8 @@ from typing import Any
 import yaml
 
 from newsgraph import iris
-from newsgraph.grounding import GroundingError, Span, find_span
+from newsgraph.dates import check_expression
+from newsgraph.grounding import GroundingError, Span, find_span, normalise
 
 ENTITIES_FILE = "entities.yaml"
 ARTICLE_TEXT = "article.txt"
@@ -293,7 +294,6 @@ def ref(*kinds: str) -> Callable[[Any], tuple[str, tuple[str, ...]]]:
     def convert(value: Any) -> tuple[str, tuple[str, ...]]:
         return slug_value(value), kinds
 
-    convert.kinds = kinds  # type: ignore[attr-defined]
     return convert
 
 
@@ -539,31 +539,42 @@ def _records(data: Any, sections: dict, label: str, problems: list[Problem],
     return out
 
 
-def _check_refs(records: dict[str, Record], problems: list[Problem]) -> None:
-    def check(record: Record, where: str, value: Any) -> None:
+def _ref_problem(records: dict[str, Record], target: str,
+                 kinds: tuple[str, ...]) -> tuple[str, str] | None:
+    """(rule, message) when ``target`` is no id, or the id of the wrong kind."""
+    found = records.get(target)
+    if found is None:
+        hint = difflib.get_close_matches(target, list(records), n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return "reference", f"unknown id {target!r}{extra}"
+    if found.kind not in kinds:
+        return "reference-kind", f"{target!r} is a {found.kind}, expected {' or '.join(kinds)}"
+    return None
+
+
+def _check_fields_refs(file: str, line: int | None, record: str, fields_: dict[str, Any],
+                       records: dict[str, Record], problems: list[Problem]) -> None:
+    """Every reference among converted fields (nested ones too) points to the right kind."""
+
+    def check(where: str, value: Any) -> None:
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], tuple):
-            target, kinds = value
-            found = records.get(target)
-            if found is None:
-                hint = difflib.get_close_matches(target, list(records), n=1)
-                extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-                problems.append(Problem(record.file, record.line, f"{record.section}.{record.id}",
-                                        "reference", f"{where}: unknown id {target!r}{extra}"))
-            elif found.kind not in kinds:
-                problems.append(Problem(record.file, record.line, f"{record.section}.{record.id}",
-                                        "reference-kind",
-                                        f"{where}: {target!r} is a {found.kind}, expected "
-                                        f"{' or '.join(kinds)}"))
+            found = _ref_problem(records, *value)
+            if found:
+                problems.append(Problem(file, line, record, found[0], f"{where}: {found[1]}"))
         elif isinstance(value, list):
             for item in value:
-                check(record, where, item)
+                check(where, item)
         elif isinstance(value, dict):
             for k, v in value.items():
-                check(record, f"{where}.{k}", v)
+                check(f"{where}.{k}", v)
 
-    for record in records.values():
-        for name, value in record.fields.items():
-            check(record, name, value)
+    for name, value in fields_.items():
+        check(name, value)
+
+
+def _check_refs(records: dict[str, Record], problems: list[Problem]) -> None:
+    for r in records.values():
+        _check_fields_refs(r.file, r.line, f"{r.section}.{r.id}", r.fields, records, problems)
 
 
 def target(value: tuple[str, tuple[str, ...]] | None) -> str | None:
@@ -616,8 +627,6 @@ def _check_article(article: ArticleAnnotations, records: dict[str, Record],
             if len(set(agents)) < 2:
                 problems.append(Problem(article.file, record.line, rname, "participants",
                                         "a meeting needs at least two distinct participants"))
-            from newsgraph.dates import check_expression
-
             expr = record.get("date-expression")
             if expr:
                 message = check_expression(expr, published, date)
@@ -630,8 +639,6 @@ def _check_article(article: ArticleAnnotations, records: dict[str, Record],
                 text = record.fields["text"]
                 anchors = [article.spans[ev].anchor for ev in record.fields["evidence"]
                            if ev in article.spans]
-                from newsgraph.grounding import normalise
-
                 if anchors and not any(normalise(text) in normalise(a) for a in anchors):
                     problems.append(Problem(article.file, record.line, rname, "direct-quote",
                                             "a direct quote's text must occur verbatim in its "
@@ -641,12 +648,10 @@ def _check_article(article: ArticleAnnotations, records: dict[str, Record],
                 problems.append(Problem(article.file, record.line, rname, "made-at",
                                         "a statement made at a meeting is not also 'about' it"))
     for entity_id, evidence in article.mentions.items():
-        if entity_id not in records:
-            hint = difflib.get_close_matches(entity_id, list(records), n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        found = _ref_problem(records, entity_id, iris.KINDS)
+        if found:
             problems.append(Problem(article.file, getattr(evidence, "line", None),
-                                    f"mentions.{entity_id}", "reference",
-                                    f"unknown id {entity_id!r}{extra}"))
+                                    f"mentions.{entity_id}", *found))
             continue
         for ev in evidence:
             _ground(article, ev, f"mentions.{entity_id}", getattr(evidence, "line", None),
@@ -761,12 +766,9 @@ def load_corpus(seeds: Path) -> Corpus:
         records[record.id] = record
     _check_refs(records, problems)
     for article in articles:
-        for name in ("publisher", "published-source", "based-on"):
-            value = article.meta.get(name)
-            if value and (records.get(value[0]) is None or records[value[0]].kind not in value[1]):
-                problems.append(Problem(article.file, None, f"article.{name}", "reference",
-                                        f"{value[0]!r} is not a known {' or '.join(value[1])}"))
+        _check_fields_refs(article.file, None, "article", article.meta, records, problems)
         _check_article(article, records, problems)
+    latest = max((a.meta["published"] for a in articles), default=None)
     for record in register:
         if record.broken:
             continue
@@ -774,7 +776,6 @@ def load_corpus(seeds: Path) -> Corpus:
             problems.append(Problem(record.file, record.line, f"tenures.{record.id}", "source",
                                     "a tenure start needs its 'source'"))
         if record.kind == "tenure" and record.get("start"):
-            latest = max((a.meta["published"] for a in articles), default=None)
             if latest and record.fields["start"] > latest:
                 problems.append(Problem(record.file, record.line, f"tenures.{record.id}",
                                         "date-after-publication",

@@ -191,3 +191,18 @@ def test_every_problem_is_reported_in_one_run(project, edit):
     edit(ENTITIES, "    wikidata: Q15031\n", "    wikidata: Q015031\n")
     edit(ANNOTATIONS, "    location: moscow\n", "    location: moskow\n")
     assert len(problems(project)) == 2
+
+
+def test_article_fields_refer_to_known_ids_of_the_right_kind(project, edit):
+    edit(ANNOTATIONS, "  publisher: cubaheadlines\n", "  publisher: cubaheadline\n")
+    edit(ANNOTATIONS, "  based-on: cibercuba-309517\n", "  based-on: cibercuba\n")
+    found = problems(project)
+    assert any("article: publisher: unknown id 'cubaheadline' (did you mean 'cubaheadlines'?)"
+               in p and "[rule: reference]" in p for p in found)
+    assert any("article: based-on: 'cibercuba' is a organization, expected work" in p
+               and "[rule: reference-kind]" in p for p in found)
+
+
+def test_a_mention_of_an_unknown_id_suggests_the_right_one(project, edit):
+    edit(ANNOTATIONS, "  global-south:\n", "  global-sout:\n")
+    assert "unknown id 'global-sout' (did you mean 'global-south'?)" in only(project)
