@@ -19,7 +19,7 @@ from rdflib.namespace import RDF
 
 from newsgraph.config import Settings
 from newsgraph.iris import SH, SHAPES
-from newsgraph.validation import (
+from newsgraph.pipeline.validation import (
     TRUSTED_INPUT_SHAPE,
     Finding,
     TrustedFilesError,
@@ -312,7 +312,8 @@ def _project_copy(tmp_path: Path) -> Settings:
         (tmp_path / folder).mkdir()
         for source in (ROOT / folder).glob("*.ttl"):
             (tmp_path / folder / source.name).write_bytes(source.read_bytes())
-    return Settings(root=tmp_path)
+    return Settings(root=tmp_path, ontology_dir=tmp_path / "ontology",
+                    shapes_dir=tmp_path / "shapes")
 
 
 def test_a_shape_that_calls_a_remote_endpoint_is_refused(tmp_path):
@@ -338,7 +339,7 @@ def test_owl_imports_in_the_ontology_are_refused(tmp_path):
 
 def test_missing_shapes_folder_is_a_clear_error(tmp_path):
     with pytest.raises(TrustedFilesError, match="folder not found"):
-        validate(Graph(), Settings(root=tmp_path))
+        validate(Graph(), Settings(root=tmp_path, shapes_dir=tmp_path / "shapes"))
 
 
 def test_trusted_files_are_parsed_once(settings):

@@ -35,7 +35,7 @@ def main(ctx: click.Context, root: Path | None, base: str | None, dist: Path | N
 @click.pass_context
 def build(ctx: click.Context) -> None:
     """Read seeds/, map, validate, and publish the dumps and store to dist/."""
-    from newsgraph.build import run_build
+    from newsgraph.pipeline.build import run_build
 
     sys.exit(run_build(_settings(ctx), write=True))
 
@@ -44,7 +44,7 @@ def build(ctx: click.Context) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> None:
     """Run every check of the build without writing anything."""
-    from newsgraph.build import run_build
+    from newsgraph.pipeline.build import run_build
 
     sys.exit(run_build(_settings(ctx), write=False))
 
@@ -53,8 +53,8 @@ def validate(ctx: click.Context) -> None:
 @click.pass_context
 def coverage(ctx: click.Context) -> None:
     """Print the sentence-by-sentence coverage table (Markdown) of every article."""
-    from newsgraph.annotations import AnnotationError, load_corpus
-    from newsgraph.coverage import coverage_markdown
+    from newsgraph.curation.coverage import coverage_markdown
+    from newsgraph.pipeline.annotations import AnnotationError, load_corpus
 
     try:
         corpus = load_corpus(_settings(ctx).seeds)
@@ -63,14 +63,6 @@ def coverage(ctx: click.Context) -> None:
             click.echo(f"error: {problem}", err=True)
         sys.exit(1)
     click.echo(coverage_markdown(corpus))
-
-
-@main.command("install-editor")
-def install_editor_command() -> None:
-    """Install the query page's editor (CodeMirror, from the npm registry)."""
-    from newsgraph.frontend import install_editor
-
-    sys.exit(0 if install_editor(lambda line: click.echo(line, err=True)) else 1)
 
 
 @main.command()
@@ -90,7 +82,7 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
           serve_base: str | None, no_build: bool, sparql_timeout: float | None,
           service_allow: tuple[str, ...]) -> None:
     """Serve the dataset: linked data, HTML pages and the SPARQL endpoint."""
-    from newsgraph.serve import run_server
+    from newsgraph.server.serve import has_dataset, run_server
 
     if serve_base is not None and not serve_base.endswith("/"):
         serve_base += "/"
@@ -99,8 +91,20 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
         sparql_timeout_s=sparql_timeout,
         service_allow_list=tuple(service_allow) or None,
     )
-    sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers,
-                        build_if_missing=not no_build))
+    source = data if data is not None else settings.dist_dir
+    if data is None and not has_dataset(source):
+        if no_build:
+            click.echo(f"error: {source} holds no built dataset; run `newsgraph build` "
+                       "or drop --no-build", err=True)
+            sys.exit(2)
+        click.echo(f"{source} holds no built dataset yet: building it first.", err=True)
+        from newsgraph.pipeline.build import run_build
+
+        status = run_build(settings, write=True)
+        if status != 0:
+            click.echo("error: the build failed, so there is nothing to serve", err=True)
+            sys.exit(status)
+    sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers))
 
 
 @main.command()
@@ -124,7 +128,7 @@ def link(ctx: click.Context, ids: tuple[str, ...], check: bool, accepts: tuple[s
     Exit status: 0 fine, 1 drift found or a link refused, 2 Wikidata unreachable
     or the annotations invalid (nothing changed).
     """
-    from newsgraph.wikidata.link import parse_accepts, run_check, run_link
+    from newsgraph.curation.wikidata.link import parse_accepts, run_check, run_link
 
     settings = _settings(ctx).with_overrides(wikidata_url=wikidata_url)
     if check:
@@ -161,6 +165,6 @@ def export_quickstatements(ctx: click.Context, data: Path | None, output: Path |
     Only entities that have a Wikidata link appear; what was left out, and why,
     goes to standard error for the editor's review.
     """
-    from newsgraph.quickstatements import run_export
+    from newsgraph.curation.quickstatements import run_export
 
     sys.exit(run_export(_settings(ctx), data=data, output=output, instance_of=instance_of))

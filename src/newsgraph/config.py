@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from newsgraph.resources import ONTOLOGY_DIR, SHAPES_DIR
+
 DEFAULT_BASE = "https://w3id.org/newsgraph/"
 
 
@@ -27,6 +29,9 @@ def find_project_root(start: Path | None = None) -> Path:
 @dataclass(frozen=True)
 class Settings:
     root: Path = field(default_factory=find_project_root)
+    # the vocabulary and the shapes the package ships (tests point them at copies)
+    ontology_dir: Path = ONTOLOGY_DIR
+    shapes_dir: Path = SHAPES_DIR
     base: str = DEFAULT_BASE
     # where the build writes; a symlink swapped atomically to a release folder
     dist: Path | None = None
@@ -67,13 +72,6 @@ class Settings:
     def seeds(self) -> Path:
         return self.root / "seeds"
 
-    @property
-    def ontology_dir(self) -> Path:
-        return self.root / "ontology"
-
-    @property
-    def shapes_dir(self) -> Path:
-        return self.root / "shapes"
 
     @property
     def dist_dir(self) -> Path:
@@ -105,7 +103,7 @@ def load_settings(**overrides: object) -> Settings:
         if raw is None:
             continue
         default = getattr(settings, f.name)
-        kind = type(default) if default is not None else Path
+        kind = Path if default is None or isinstance(default, Path) else type(default)
         from_env[f.name] = _coerce(kind, raw)
     settings = replace(settings, **from_env)
     base = overrides.get("base")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsgraph.web.negotiation import (
+from newsgraph.server.web.negotiation import (
     HTML,
     JSONLD,
     NTRIPLES,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.annotations import AnnotationError, load_corpus
+from newsgraph.pipeline.annotations import AnnotationError, load_corpus
 
 from .conftest import ANNOTATIONS, ENTITIES
 

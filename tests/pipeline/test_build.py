@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph import publish
-from newsgraph.build import run_build
 from newsgraph.config import load_settings
+from newsgraph.pipeline import publish
+from newsgraph.pipeline.build import run_build
 
 from .conftest import ANNOTATIONS, ENTITIES
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsgraph.annotations import load_corpus
-from newsgraph.coverage import coverage_markdown, sentence_facts, sentences
+from newsgraph.curation.coverage import coverage_markdown, sentence_facts, sentences
+from newsgraph.pipeline.annotations import load_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 

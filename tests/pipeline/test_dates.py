@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from newsgraph.annotations import PartialDate
-from newsgraph.dates import check_expression, resolve
+from newsgraph.pipeline.annotations import PartialDate
+from newsgraph.pipeline.dates import check_expression, resolve
 
 PUBLISHED = dt.date(2025, 8, 23)  # a Saturday
 

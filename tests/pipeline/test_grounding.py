@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsgraph.grounding import GroundingError, find_all, find_span
+from newsgraph.pipeline.grounding import GroundingError, find_all, find_span
 
 TEXT = "Wang met Wangfujing\u00a0traders. \u201cIt\u2019s fine,\u201d said Wang. Wang left."
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -115,7 +116,8 @@ def test_build_refuses_an_ontology_with_owl_imports(project):
     onto.write_text("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
                     "<https://w3id.org/newsgraph/def> owl:imports <http://127.0.0.1:9/x> .\n")
     result = subprocess.run([sys.executable, "-m", "newsgraph", "--root", str(project), "build"],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "NEWSGRAPH_ONTOLOGY_DIR": str(project / "ontology")})
     assert result.returncode == 1
     assert "extra.ttl: owl:imports refused" in result.stderr
     assert not (project / "dist").exists()

@@ -137,12 +137,12 @@ def cmdline(pid: int) -> str:
 
 
 def query_workers(server_pid: int) -> list[int]:
-    return [p for p in descendants(server_pid) if "newsgraph.sparql.worker" in cmdline(p)]
+    return [p for p in descendants(server_pid) if "newsgraph.server.sparql.worker" in cmdline(p)]
 
 
 def all_query_workers() -> set[int]:
     return {int(e) for e in os.listdir("/proc")
-            if e.isdigit() and "newsgraph.sparql.worker" in cmdline(int(e))}
+            if e.isdigit() and "newsgraph.server.sparql.worker" in cmdline(int(e))}
 
 
 def cpu_seconds(pid: int) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsgraph.sparql import formats as f
+from newsgraph.server.sparql import formats as f
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from newsgraph.sparql.guard import QueryRefused, inspect_query, tokenize
+from newsgraph.server.sparql.guard import QueryRefused, inspect_query, tokenize
 
 GRAPHS = {"https://w3id.org/newsgraph/graph/entities", "http://ex/g"}
 BASE = "https://w3id.org/newsgraph/"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.sparql.pool import Busy, QueryPool, QueryTimeout, WorkerSpec
+from newsgraph.server.sparql.pool import Busy, QueryPool, QueryTimeout, WorkerSpec
 
 from .conftest import RUNAWAY, alive, all_query_workers, query_workers, wait_until
 
@@ -101,7 +101,7 @@ def test_when_every_slot_is_busy_queries_wait_briefly_then_are_turned_away(pool)
 
 def test_a_worker_that_dies_is_reported_and_replaced(pool):
     (first,) = pool.pids()
-    from newsgraph.sparql.pool import WorkerFailed
+    from newsgraph.server.sparql.pool import WorkerFailed
 
     killer = threading.Timer(0.5, lambda: os.kill(first, signal.SIGKILL))
     killer.start()
@@ -111,7 +111,7 @@ def test_a_worker_that_dies_is_reported_and_replaced(pool):
 
 
 def test_bad_data_is_a_clear_start_failure(tmp_path):
-    from newsgraph.sparql.pool import WorkerFailed
+    from newsgraph.server.sparql.pool import WorkerFailed
 
     bad = tmp_path / "bad.nq"
     bad.write_text("this is not n-quads\n")
@@ -128,7 +128,7 @@ def test_bad_data_is_a_clear_start_failure(tmp_path):
 PARENT = textwrap.dedent(
     """
     import sys, time
-    from newsgraph.sparql.pool import QueryPool, WorkerSpec
+    from newsgraph.server.sparql.pool import QueryPool, WorkerSpec
     pool = QueryPool(WorkerSpec("file", sys.argv[1]), slots=2, queue_wait_s=1)
     pool.wait_ready()
     while len(pool.pids()) < 2:

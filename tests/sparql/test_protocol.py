@@ -251,7 +251,7 @@ def test_a_browser_gets_the_query_page(live_server):
 
 
 def test_every_example_query_on_the_page_answers(live_server):
-    from newsgraph.sparql.examples import EXAMPLES
+    from newsgraph.server.sparql.examples import EXAMPLES
 
     for example in EXAMPLES:
         resp = live_server.request("POST", "/sparql", data={"query": example.query},

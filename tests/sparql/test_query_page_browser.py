@@ -3,15 +3,11 @@ run an example, see the results, follow a link to an entity page."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-VENDOR = Path(__file__).resolve().parents[2] / "src/newsgraph/static/sparql/vendor"
-
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -28,8 +24,6 @@ def _results_table(driver: webdriver.Chrome):
 def test_the_editor_highlights_sparql_with_the_prefixes_filled_in(
     browser, live_server, same_origin_only
 ):
-    if not (VENDOR / "codemirror.js").is_file():
-        pytest.fail("the editor library is missing: run `bash tests/sparql/install_frontend.sh`")
     browser.get(live_server.url + "/sparql")
     editor = browser.find_element(By.CSS_SELECTOR, ".CodeMirror")
     assert "PREFIX schema:" in editor.text and "PREFIX ng:" in editor.text

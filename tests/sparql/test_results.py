@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from newsgraph.sparql import results
+from newsgraph.server.sparql import results
 
 DATA = """
 @prefix ex: <http://ex/> .

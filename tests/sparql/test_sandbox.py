@@ -18,7 +18,7 @@ PROGRAM = textwrap.dedent(
     """
     import os, socket, sys
     import pyoxigraph as ox
-    from newsgraph.sparql.sandbox import deny_internet_sockets
+    from newsgraph.server.sparql.sandbox import deny_internet_sockets
     port = int(sys.argv[1])
     assert deny_internet_sockets()
     for family in (socket.AF_INET, socket.AF_INET6):

@@ -196,7 +196,7 @@ def server(built_dist: Path) -> Iterator[str]:
 @pytest.fixture
 def edit_register(register: Path) -> Callable[[str, str], None]:
     """Set (or add) ``wikidata:`` of one record of the copied register, by text."""
-    from newsgraph.wikidata.yamledit import set_wikidata
+    from newsgraph.curation.wikidata.yamledit import set_wikidata
 
     def set_link(entity_id: str, qid: str) -> None:
         import yaml

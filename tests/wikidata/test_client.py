@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from newsgraph.wikidata.client import (
+from newsgraph.curation.wikidata.client import (
     USER_AGENT,
     HttpResponse,
     WikidataClient,
@@ -16,7 +16,7 @@ from newsgraph.wikidata.client import (
     WikidataUnavailable,
     retry_after_seconds,
 )
-from newsgraph.wikidata.replay import ReplayTransport, fixture_name
+from newsgraph.curation.wikidata.replay import ReplayTransport, fixture_name
 
 from .conftest import RECORDED, json_answer
 

@@ -7,11 +7,11 @@ import socket
 
 import yaml
 
-from newsgraph.annotations import load_corpus
-from newsgraph.wikidata.candidates import score, targets_from_corpus
-from newsgraph.wikidata.client import WikidataClient
-from newsgraph.wikidata.names import similarity
-from newsgraph.wikidata.replay import ReplayTransport
+from newsgraph.curation.wikidata.candidates import score, targets_from_corpus
+from newsgraph.curation.wikidata.client import WikidataClient
+from newsgraph.curation.wikidata.replay import ReplayTransport
+from newsgraph.names import similarity
+from newsgraph.pipeline.annotations import load_corpus
 
 from .conftest import RECORDED, REPO
 

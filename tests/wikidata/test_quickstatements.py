@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph.quickstatements import qs_string, qs_time
+from newsgraph.curation.quickstatements import qs_string, qs_time
 
 from .conftest import REPO, confirmed_qids
 

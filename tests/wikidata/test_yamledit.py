@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsgraph.wikidata.yamledit import EditError, set_wikidata, write_link
+from newsgraph.curation.wikidata.yamledit import EditError, set_wikidata, write_link
 
 REGISTER = """\
 # curated by hand

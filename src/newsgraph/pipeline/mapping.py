@@ -1,0 +1,275 @@
+"""Checked annotations in, RDF out: one named graph per article, one for the register.
+
+Follows the vocabulary contract (docs/ontology.md): types are written out with
+their superclasses because queries run without inference; names carry ``@en``;
+every article-derived node points at the spans of text that say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, SKOS, XSD
+
+from newsgraph import iris
+from newsgraph.iris import NG, NIF, ORG, PROV, SCHEMA, TIME
+from newsgraph.pipeline.annotations import (
+    ArticleAnnotations,
+    Corpus,
+    Evidence,
+    PartialDate,
+    Record,
+    target,
+    targets,
+)
+
+KIND_TYPES: dict[str, tuple[URIRef, ...]] = {
+    "person": (SCHEMA.Person, PROV.Agent),
+    "organization": (SCHEMA.Organization, PROV.Agent),
+    "place": (SCHEMA.Place,),
+    "post": (ORG.Post,),
+    "tenure": (ORG.Membership,),
+    "meeting": (NG.Meeting, SCHEMA.Event, PROV.Activity),
+    "event": (SCHEMA.Event,),
+    "statement": (NG.Statement, PROV.Entity),
+    "concept": (SKOS.Concept,),
+    "work": (SCHEMA.CreativeWork,),
+}
+ORG_TYPES = {
+    "government": SCHEMA.GovernmentOrganization,
+    "news-media": SCHEMA.NewsMediaOrganization,
+}
+PLACE_TYPES = {"city": SCHEMA.City, "country": SCHEMA.Country}
+WORK_TYPES = {
+    "news-article": SCHEMA.NewsArticle,
+    "social-media-posting": SCHEMA.SocialMediaPosting,
+    "web-page": SCHEMA.WebPage,
+}
+STATEMENT_TYPES = {
+    "direct-quote": NG.DirectQuote,
+    "indirect-quote": NG.IndirectQuote,
+    "editorial-claim": NG.EditorialClaim,
+}
+ROLES = {"host": NG.Host, "visitor": NG.Visitor, "participant": NG.Participant}
+PRECISION = {"day": TIME.unitDay, "month": TIME.unitMonth}
+
+
+def en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+def date_literal(value: PartialDate | dt.date) -> Literal:
+    if isinstance(value, dt.date):
+        return Literal(value.isoformat(), datatype=XSD.date)
+    if value.day:
+        return Literal(str(value), datatype=XSD.date)
+    return Literal(str(value), datatype=XSD.gYearMonth)
+
+
+class _Minter:
+    """Turns record ids into IRIs with the configured base."""
+
+    def __init__(self, corpus: Corpus, base: str):
+        self.records = corpus.entities
+        self.base = base
+
+    def __call__(self, record_id: str) -> URIRef:
+        return URIRef(iris.entity(self.records[record_id].kind, record_id, self.base))
+
+
+def _add_types(g: Graph, node: URIRef, types: Iterable[URIRef]) -> None:
+    for t in types:
+        g.add((node, RDF.type, t))
+
+
+def _map_register_record(g: Graph, r: Record, iri: _Minter) -> None:
+    node = iri(r.id)
+    _add_types(g, node, KIND_TYPES[r.kind])
+    if r.get("wikidata"):
+        g.add((node, OWL.sameAs, URIRef(iris.wikidata(r.fields["wikidata"]))))
+    if r.kind in ("person", "organization", "place", "event", "work"):
+        g.add((node, SCHEMA.name, en(r.fields["name"])))
+    if r.kind == "organization":
+        if r.get("type") in ORG_TYPES:
+            g.add((node, RDF.type, ORG_TYPES[r.fields["type"]]))
+        if r.get("location"):
+            g.add((node, SCHEMA.location, iri(target(r.get("location")))))
+        if r.get("parent"):
+            g.add((node, SCHEMA.parentOrganization, iri(target(r.get("parent")))))
+    elif r.kind == "place":
+        g.add((node, RDF.type, PLACE_TYPES[r.fields["type"]]))
+        if r.get("in"):
+            g.add((node, SCHEMA.containedInPlace, iri(target(r.get("in")))))
+    elif r.kind == "post":
+        g.add((node, SKOS.prefLabel, en(r.fields["label"])))
+        g.add((node, ORG.postIn, iri(target(r.get("organization")))))
+    elif r.kind == "concept":
+        g.add((node, SKOS.prefLabel, en(r.fields["label"])))
+        if r.get("definition"):
+            g.add((node, SKOS.definition, en(r.fields["definition"])))
+    elif r.kind == "tenure":
+        _map_tenure(g, r, node, iri)
+    elif r.kind == "event":
+        if r.get("location"):
+            g.add((node, SCHEMA.location, iri(target(r.get("location")))))
+        if r.get("date"):
+            g.add((node, SCHEMA.startDate, date_literal(r.fields["date"])))
+        for source in targets(r.get("source")):
+            g.add((node, PROV.wasDerivedFrom, iri(source)))
+    elif r.kind == "work":
+        if r.fields["type"] in WORK_TYPES:
+            g.add((node, RDF.type, WORK_TYPES[r.fields["type"]]))
+        for name, prop in (("publisher", SCHEMA.publisher), ("author", SCHEMA.author)):
+            if r.get(name):
+                g.add((node, prop, iri(target(r.get(name)))))
+        if r.get("published"):
+            g.add((node, SCHEMA.datePublished, date_literal(r.fields["published"])))
+        if r.get("url"):
+            g.add((node, SCHEMA.url, URIRef(r.fields["url"])))
+        if r.get("language"):
+            g.add((node, SCHEMA.inLanguage, Literal(r.fields["language"])))
+        if r.get("identifier"):
+            g.add((node, SCHEMA.identifier, Literal(r.fields["identifier"])))
+
+
+def _map_tenure(g: Graph, r: Record, node: URIRef, iri: _Minter) -> None:
+    person = iri(target(r.get("person")))
+    post_id = target(r.get("post"))
+    post = iri(post_id)
+    organization = iri(target(iri.records[post_id].get("organization")))
+    g.add((node, ORG.member, person))
+    g.add((node, ORG.organization, organization))
+    g.add((node, NG.post, post))
+    g.add((post, ORG.heldBy, person))
+    g.add((person, ORG.holds, post))
+    if r.get("start"):
+        interval = URIRef(iris.sub_node(node, "interval"))
+        begin = URIRef(iris.sub_node(node, "begin"))
+        g.add((node, ORG.memberDuring, interval))
+        g.add((interval, RDF.type, TIME.Interval))
+        g.add((interval, TIME.hasBeginning, begin))
+        g.add((begin, RDF.type, TIME.Instant))
+        g.add((begin, TIME.inXSDDate, date_literal(r.fields["start"])))
+        for source in targets(r.get("source")):
+            g.add((interval, PROV.wasDerivedFrom, iri(source)))
+        if r.get("note"):
+            g.add((interval, SKOS.editorialNote, en(r.fields["note"])))
+
+
+def _span(g: Graph, article: ArticleAnnotations, ev: Evidence, article_iri: URIRef) -> URIRef:
+    span = article.spans[ev]
+    node = URIRef(iris.span(str(article_iri), span.begin, span.end))
+    g.add((node, RDF.type, NIF.OffsetBasedString))
+    g.add((node, RDF.type, NIF.String))
+    g.add((node, NIF.referenceContext, article_iri))
+    g.add((node, NIF.beginIndex, Literal(span.begin, datatype=XSD.nonNegativeInteger)))
+    g.add((node, NIF.endIndex, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+    g.add((node, NIF.anchorOf, Literal(span.anchor)))
+    return node
+
+
+def _map_meeting(g: Graph, r: Record, node: URIRef, iri: _Minter) -> None:
+    g.add((node, SCHEMA.name, en(r.fields["name"])))
+    g.add((node, SCHEMA.location, iri(target(r.get("location")))))
+    date: PartialDate = r.fields["date"]
+    g.add((node, SCHEMA.startDate, date_literal(date)))
+    g.add((node, NG.datePrecision, PRECISION[date.precision]))
+    if r.get("date-expression"):
+        g.add((node, NG.dateExpression, Literal(r.fields["date-expression"])))
+    first, last = r.get("between") or (date.first, date.last)
+    interval = URIRef(iris.sub_node(node, "interval"))
+    g.add((node, TIME.hasTime, interval))
+    g.add((interval, RDF.type, TIME.Interval))
+    for prop, local, day in ((TIME.hasBeginning, "begin", first), (TIME.hasEnd, "end", last)):
+        instant = URIRef(iris.sub_node(node, local))
+        g.add((interval, prop, instant))
+        g.add((instant, RDF.type, TIME.Instant))
+        g.add((instant, TIME.inXSDDate, date_literal(day)))
+    for p in r.fields["participants"]:
+        agent_id = target(p["agent"])
+        agent = iri(agent_id)
+        assoc = URIRef(iris.sub_node(node, f"assoc-{agent_id}"))
+        g.add((node, SCHEMA.attendee, agent))
+        g.add((node, PROV.qualifiedAssociation, assoc))
+        g.add((assoc, RDF.type, PROV.Association))
+        g.add((assoc, PROV.agent, agent))
+        g.add((assoc, PROV.hadRole, ROLES[p["role"]]))
+        if p.get("capacity"):
+            g.add((assoc, NG.capacity, iri(target(p["capacity"]))))
+    if r.get("organizer"):
+        g.add((node, SCHEMA.organizer, iri(target(r.get("organizer")))))
+    if r.get("part-of"):
+        g.add((node, SCHEMA.superEvent, iri(target(r.get("part-of")))))
+    for source in targets(r.get("source")):
+        g.add((node, PROV.wasDerivedFrom, iri(source)))
+
+
+def _map_statement(g: Graph, r: Record, node: URIRef, iri: _Minter) -> None:
+    g.add((node, RDF.type, STATEMENT_TYPES[r.fields["kind"]]))
+    g.add((node, SCHEMA.text, en(r.fields["text"])))
+    g.add((node, PROV.wasAttributedTo, iri(target(r.get("by")))))
+    if r.get("made-at"):
+        g.add((node, PROV.wasGeneratedBy, iri(target(r.get("made-at")))))
+    if r.get("quoted-from"):
+        g.add((node, PROV.wasQuotedFrom, iri(target(r.get("quoted-from")))))
+    for about in targets(r.get("about")):
+        g.add((node, SCHEMA.about, iri(about)))
+
+
+def _map_article(g: Graph, a: ArticleAnnotations, iri: _Minter, base: str) -> None:
+    node = URIRef(iris.article(a.slug, base))
+    meta = a.meta
+    _add_types(g, node, (SCHEMA.NewsArticle, SCHEMA.CreativeWork, NIF.Context))
+    g.add((node, SCHEMA.url, URIRef(meta["url"])))
+    g.add((node, SCHEMA.datePublished, date_literal(meta["published"])))
+    g.add((node, SCHEMA.publisher, iri(target(meta["publisher"]))))
+    g.add((node, SCHEMA.inLanguage, Literal(meta["language"])))
+    g.add((node, NIF.isString, Literal(a.text)))
+    if meta.get("headline"):
+        g.add((node, SCHEMA.headline, en(meta["headline"])))
+    if meta.get("based-on"):
+        g.add((node, SCHEMA.isBasedOn, iri(target(meta["based-on"]))))
+    if meta.get("published-source"):
+        # the date is taken from the original, since the English copy carries none
+        g.add((node, PROV.wasDerivedFrom, iri(target(meta["published-source"]))))
+    for record in a.records.values():
+        rnode = iri(record.id)
+        _add_types(g, rnode, KIND_TYPES[record.kind])
+        if record.kind == "meeting":
+            _map_meeting(g, record, rnode, iri)
+        else:
+            _map_statement(g, record, rnode, iri)
+        for ev in record.fields["evidence"]:
+            g.add((rnode, NG.evidence, _span(g, a, ev, node)))
+    for entity_id, evidence in a.mentions.items():
+        for ev in evidence:
+            g.add((iri(entity_id), NG.evidence, _span(g, a, ev, node)))
+    for i, corr in enumerate(a.corrections, 1):
+        cnode = URIRef(iris.sub_node(str(node), f"correction-{i}"))
+        g.add((node, SCHEMA.correction, cnode))
+        g.add((cnode, RDF.type, SCHEMA.CorrectionComment))
+        g.add((cnode, SCHEMA.text, en(corr["text"])))
+        source = iri(target(corr["source"]))
+        g.add((cnode, SCHEMA.citation, source))
+        g.add((cnode, PROV.wasDerivedFrom, source))
+        for ev in corr["evidence"]:
+            g.add((cnode, NG.evidence, _span(g, a, ev, node)))
+
+
+def map_corpus(corpus: Corpus, base: str = iris.DEFAULT_BASE) -> Dataset:
+    """The register and every article, each in its own named graph."""
+    ds = Dataset()
+    for prefix, ns in iris.PREFIXES.items():
+        ds.bind(prefix, ns, override=True, replace=True)
+    iri = _Minter(corpus, base)
+    register = ds.graph(URIRef(iris.entities_graph(base)))
+    article_ids = {r for a in corpus.articles for r in a.records}
+    for record in corpus.entities.values():
+        if record.id not in article_ids:
+            _map_register_record(register, record, iri)
+    for article in corpus.articles:
+        graph = ds.graph(URIRef(iris.article_graph(article.slug, base)))
+        _map_article(graph, article, iri, base)
+    return ds

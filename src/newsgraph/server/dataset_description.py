@@ -1,0 +1,245 @@
+"""What the dataset holds, said in VoID and DCAT.
+
+Statistics are counted from the served store once per release (the data only
+changes on rebuild); the dumps' sizes and checksums come from the release's
+``manifest.json``. The description is a list of triples so every renderer
+(Turtle, JSON-LD, …) can write it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from newsgraph import iris
+from newsgraph.iris import KINDS
+from newsgraph.server.store import OpenRelease, sparql_term
+
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+SPDX = "http://spdx.org/rdf/terms#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+# files a release serves beside the data, which are not dumps of it: the
+# manifest and the JSON-LD context (newsgraph.pipeline.publish.CONTEXT)
+NOT_DUMPS = frozenset({"manifest.json", "context.jsonld"})
+
+
+@dataclass(frozen=True)
+class Statistics:
+    triples: int
+    quads: int
+    graphs: int
+    distinct_subjects: int
+    entities_by_kind: dict[str, list[tuple[str, str]]]  # kind -> [(iri, label)]
+    classes: dict[str, int]  # class -> distinct instances
+    properties: dict[str, int]  # property -> distinct triples
+    wikidata_links: int
+    named_graphs: list[str] = field(default_factory=list)
+
+    @property
+    def entities(self) -> int:
+        return sum(len(v) for v in self.entities_by_kind.values())
+
+
+def _count(release: OpenRelease, query: str) -> int:
+    rows = release.select(query)
+    return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
+
+
+ENTITIES_QUERY = """
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?s (SAMPLE(?name) AS ?label) WHERE {
+  ?s ?p ?o .
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), %s) && !CONTAINS(STR(?s), "#"))
+  OPTIONAL { ?s schema:name|skos:prefLabel|schema:text ?name
+             FILTER(LANGMATCHES(LANG(?name), "en") || LANG(?name) = "") }
+} GROUP BY ?s
+"""
+
+
+def _entities_by_kind(release: OpenRelease, base: str) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
+    for row in release.select(ENTITIES_QUERY % sparql_term(ox.Literal(f"{base}id/"))):
+        iri = row["s"].value
+        parts = iris.split_thing(iri, base)
+        if parts is None or parts[0] not in found:
+            continue
+        label = row["label"].value if row["label"] is not None else parts[1]
+        found[parts[0]].append((iri, label))
+    for rows in found.values():
+        rows.sort(key=lambda r: (r[1].casefold(), r[0]))
+    return found
+
+
+def statistics(release: OpenRelease, base: str) -> Statistics:
+    """Counted once per release (callers cache it on the release)."""
+    quads = len(release.store)
+    triples = _count(
+        release, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+    )
+    subjects = _count(release, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
+    classes = {
+        row["c"].value: int(row["n"].value)
+        for row in release.select(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c"
+        )
+    }
+    properties = {
+        row["p"].value: int(row["n"].value)
+        for row in release.select(
+            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
+            "GROUP BY ?p"
+        )
+    }
+    links = _count(
+        release,
+        f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{
+              ?s <{OWL_SAMEAS}> ?o
+              FILTER(STRSTARTS(STR(?o), {sparql_term(ox.Literal(str(iris.WD)))})) }} }}""",
+    )
+    graphs = sorted(g.value for g in release.store.named_graphs() if isinstance(g, ox.NamedNode))
+    return Statistics(
+        triples=triples,
+        quads=quads,
+        graphs=len(graphs),
+        distinct_subjects=subjects,
+        entities_by_kind=_entities_by_kind(release, base),
+        classes=dict(sorted(classes.items())),
+        properties=dict(sorted(properties.items())),
+        wikidata_links=links,
+        named_graphs=graphs,
+    )
+
+
+def _iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def _int(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(f"{XSD}integer"))
+
+
+def description_triples(
+    release: OpenRelease, stats: Statistics, base: str, license_iri: str
+) -> list[ox.Triple]:
+    """VoID + DCAT for the dataset, its partitions, dumps and Wikidata linkset."""
+    ds = iris.dataset(base)
+    out: list[ox.Triple] = []
+
+    def add(s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        out.append(ox.Triple(_iri(s), _iri(p), o))
+
+    add(ds, RDF_TYPE, _iri(f"{VOID}Dataset"))
+    add(ds, RDF_TYPE, _iri(f"{DCAT}Dataset"))
+    add(ds, f"{DCT}title", ox.Literal("newsgraph", language="en"))
+    add(
+        ds,
+        f"{DCT}description",
+        ox.Literal(
+            "News articles published as a knowledge graph of agents, offices, meetings and "
+            "statements, each fact grounded in a span of the article's text.",
+            language="en",
+        ),
+    )
+    add(ds, f"{DCT}license", _iri(license_iri))
+    add(
+        ds,
+        f"{DCT}rights",
+        ox.Literal("The article texts quoted as evidence remain their publishers'.", language="en"),
+    )
+    add(ds, f"{DCT}identifier", ox.Literal(release.release_id))
+    add(
+        ds,
+        f"{DCT}modified",
+        ox.Literal(
+            release.modified.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=_iri(f"{XSD}dateTime")
+        ),
+    )
+    add(ds, f"{DCAT}landingPage", _iri(base))
+    add(ds, f"{VOID}uriSpace", ox.Literal(f"{base}id/"))
+    add(ds, f"{VOID}sparqlEndpoint", _iri(iris.sparql_endpoint(base)))
+    add(ds, f"{VOID}vocabulary", _iri(iris.ONTOLOGY))
+    for ns in (
+        "https://schema.org/",
+        "http://www.w3.org/ns/org#",
+        "http://www.w3.org/ns/prov#",
+        "http://www.w3.org/2006/time#",
+        str(iris.NIF),
+        "http://www.w3.org/2004/02/skos/core#",
+    ):
+        add(ds, f"{VOID}vocabulary", _iri(ns))
+    add(ds, f"{VOID}triples", _int(stats.triples))
+    add(ds, f"{VOID}entities", _int(stats.entities))
+    add(ds, f"{VOID}distinctSubjects", _int(stats.distinct_subjects))
+    add(ds, f"{VOID}classes", _int(len(stats.classes)))
+    add(ds, f"{VOID}properties", _int(len(stats.properties)))
+    for rows in stats.entities_by_kind.values():
+        if rows:
+            add(ds, f"{VOID}exampleResource", _iri(rows[0][0]))
+            break
+
+    service = f"{ds}#sparql-service"
+    add(ds, f"{DCAT}distribution", _iri(service))
+    add(service, RDF_TYPE, _iri(f"{DCAT}DataService"))
+    add(service, f"{DCAT}endpointURL", _iri(iris.sparql_endpoint(base)))
+    add(service, f"{DCT}conformsTo", _iri("https://www.w3.org/TR/sparql11-protocol/"))
+    add(service, f"{DCAT}servesDataset", _iri(ds))
+
+    for i, (cls, n) in enumerate(stats.classes.items(), 1):
+        part = f"{ds}#class-{i}"
+        add(ds, f"{VOID}classPartition", _iri(part))
+        add(part, f"{VOID}class", _iri(cls))
+        add(part, f"{VOID}entities", _int(n))
+    for i, (prop, n) in enumerate(stats.properties.items(), 1):
+        part = f"{ds}#property-{i}"
+        add(ds, f"{VOID}propertyPartition", _iri(part))
+        add(part, f"{VOID}property", _iri(prop))
+        add(part, f"{VOID}triples", _int(n))
+
+    for dump in release.dumps.values():
+        if dump.name in NOT_DUMPS:
+            continue
+        url = iris.dump(dump.name, base)
+        add(ds, f"{VOID}dataDump", _iri(url))
+        add(ds, f"{DCAT}distribution", _iri(url))
+        add(url, RDF_TYPE, _iri(f"{DCAT}Distribution"))
+        add(url, f"{DCAT}downloadURL", _iri(url))
+        add(url, f"{DCAT}accessURL", _iri(url))
+        add(url, f"{DCAT}mediaType", _iri(IANA_MEDIA + dump.media_type))
+        add(
+            url,
+            f"{DCAT}byteSize",
+            ox.Literal(str(dump.size), datatype=_iri(f"{XSD}nonNegativeInteger")),
+        )
+        add(url, f"{DCT}title", ox.Literal(dump.name))
+        checksum = f"{url}#sha256"
+        add(url, f"{SPDX}checksum", _iri(checksum))
+        add(checksum, RDF_TYPE, _iri(f"{SPDX}Checksum"))
+        add(checksum, f"{SPDX}algorithm", _iri(f"{SPDX}checksumAlgorithm_sha256"))
+        add(
+            checksum,
+            f"{SPDX}checksumValue",
+            ox.Literal(dump.sha256, datatype=_iri(f"{XSD}hexBinary")),
+        )
+
+    linkset = f"{ds}#wikidata-links"
+    wikidata = f"{ds}#wikidata"
+    add(ds, f"{VOID}subset", _iri(linkset))
+    add(linkset, RDF_TYPE, _iri(f"{VOID}Linkset"))
+    add(linkset, f"{VOID}linkPredicate", _iri(OWL_SAMEAS))
+    add(linkset, f"{VOID}subjectsTarget", _iri(ds))
+    add(linkset, f"{VOID}objectsTarget", _iri(wikidata))
+    add(linkset, f"{VOID}target", _iri(ds))
+    add(linkset, f"{VOID}target", _iri(wikidata))
+    add(linkset, f"{VOID}triples", _int(stats.wikidata_links))
+    add(wikidata, RDF_TYPE, _iri(f"{VOID}Dataset"))
+    add(wikidata, f"{DCT}title", ox.Literal("Wikidata", language="en"))
+    add(wikidata, f"{VOID}uriSpace", ox.Literal(str(iris.WD)))
+    add(wikidata, f"{DCAT}landingPage", _iri("https://www.wikidata.org/"))
+    return out

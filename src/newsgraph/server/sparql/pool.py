@@ -1,0 +1,325 @@
+"""A pool of query worker processes that can be killed at the time limit.
+
+Each web process (gunicorn worker) owns one pool per data release. A query
+borrows an idle worker, sends it the query and waits for the answer until the
+time limit; past the limit the worker is killed with SIGKILL, which stops the
+work itself (not just the wait), and a fresh worker is started in the
+background. Other queries keep running on the other workers meanwhile.
+
+Admission: at most ``slots`` queries run at once; a few more may wait up to
+``queue_wait_s`` for a free worker; beyond that a query is turned away at
+once (``Busy``), so load cannot pile up behind a slow query.
+
+Workers never outlive the web process: it kills them at exit, and each worker
+also exits by itself when its parent is gone (see ``worker.py``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import queue
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+_LENGTH = struct.Struct(">I")
+START_TIMEOUT_S = 60.0
+
+
+class PoolError(Exception):
+    """A query could not be run; ``status`` and ``retry_after`` shape the answer."""
+
+    status = 503
+    retry_after: int | None = None
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+
+class Busy(PoolError):
+    """Every worker is busy and the waiting line is full or too slow."""
+
+    def __init__(self, message: str, status: int, retry_after: int = 1) -> None:
+        super().__init__(message, retry_after)
+        self.status = status
+
+
+class QueryTimeout(PoolError):
+    """The query ran past the time limit; its worker was killed."""
+
+    status = 503
+
+
+class WorkerFailed(PoolError):
+    """The worker died or could not start (crash, bad data)."""
+
+    status = 500
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker serves: an on-disk store (``kind="store"``) or an RDF file."""
+
+    kind: str
+    path: str
+    sandbox: bool = True  # forbid Internet sockets (no SERVICE allowed at all)
+    dump: str | None = None  # N-Quads of the same data: serve it from memory
+    quads: int | None = None  # how many quads the dump must load to
+    prefixes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+class Worker:
+    """One child process and its pipes."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN")}
+        # the worker imports newsgraph from where this process did
+        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_parent, env.get("PYTHONPATH", "")) if p
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "newsgraph.server.sparql.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            close_fds=True,
+            start_new_session=True,  # terminal signals go to the server, which stops us
+            env=env,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._out = self.proc.stdin
+        self._in = self.proc.stdout
+        self._fd = self._in.fileno()
+        self._out_fd = self._out.fileno()
+        self.graphs: list[str] = []
+        self.sandboxed = False
+        try:
+            self.send(
+                {"kind": spec.kind, "path": spec.path, "sandbox": spec.sandbox,
+                 "dump": spec.dump, "quads": spec.quads, "prefixes": spec.prefixes}
+            )
+            header, _ = self.receive(time.monotonic() + START_TIMEOUT_S)
+        except (PoolError, OSError) as error:
+            self.kill()
+            raise WorkerFailed(f"the query worker did not start: {error}") from error
+        if not header.get("ready"):
+            self.kill()
+            raise WorkerFailed(header.get("message") or "the query worker did not start")
+        self.graphs = list(header.get("graphs") or [])
+        self.sandboxed = bool(header.get("sandboxed"))
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def send(self, header: dict, body: bytes = b"") -> None:
+        raw = json.dumps({**header, "size": len(body)}, ensure_ascii=False).encode("utf-8")
+        data = memoryview(_LENGTH.pack(len(raw)) + raw + body)
+        while data:
+            data = data[os.write(self._out_fd, data):]
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        chunks, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QueryTimeout("time limit reached")
+            ready, _, _ = select.select([self._fd], [], [], left)
+            if not ready:
+                raise QueryTimeout("time limit reached")
+            chunk = os.read(self._fd, min(n - got, 1 << 20))
+            if not chunk:
+                raise WorkerFailed("the query worker stopped unexpectedly")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def receive(self, deadline: float) -> tuple[dict, bytes]:
+        (length,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline))
+        header = json.loads(self._read(length, deadline))
+        size = int(header.get("size") or 0)
+        # the answer is complete on the worker's side: give it time to arrive
+        body = self._read(size, max(deadline, time.monotonic() + 30)) if size else b""
+        return header, body
+
+    def kill(self) -> None:
+        """Stop the process now (SIGKILL: the work stops too) and reap it."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
+            log.error("query worker %s did not die", self.proc.pid)
+        for stream in (self._out, self._in):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class QueryPool:
+    """``slots`` workers serving one data release inside one web process."""
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        slots: int,
+        queue_wait_s: float,
+        max_waiting: int | None = None,
+    ) -> None:
+        self.spec = spec
+        self.slots = max(1, slots)
+        self.queue_wait_s = queue_wait_s
+        self.max_waiting = max_waiting if max_waiting is not None else 4 * self.slots
+        self.owner = os.getpid()
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._all: set[Worker] = set()
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._closed = False
+        self._ready = threading.Event()
+        self._start_error: str | None = None
+        self.graphs: frozenset[str] = frozenset()
+        self.sandboxed = False
+        for _ in range(self.slots):
+            self._spawn_later()
+        _LIVE_POOLS.add(self)
+
+    # -- workers coming and going -------------------------------------------------
+    def _spawn_later(self, delay: float = 0.0) -> None:
+        threading.Thread(target=self._spawn, args=(delay,), daemon=True,
+                         name="sparql-worker-start").start()
+
+    def _spawn(self, delay: float) -> None:
+        if delay:
+            time.sleep(delay)
+        if self._closed:
+            return
+        try:
+            worker = Worker(self.spec)
+        except WorkerFailed as error:
+            log.error("%s", error.message)
+            self._start_error = error.message
+            self._ready.set()  # waiting callers learn of the failure
+            self._spawn_later(min(30.0, 1.0 + delay * 2))
+            return
+        with self._lock:
+            if self._closed:
+                worker.kill()
+                return
+            self._all.add(worker)
+            self.graphs = frozenset(worker.graphs)
+            self.sandboxed = worker.sandboxed
+            self._start_error = None
+        self._idle.put(worker)
+        self._ready.set()
+
+    def _discard(self, worker: Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+        if not self._closed:
+            self._spawn_later()
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        """Block until a first worker is up (or its start failed)."""
+        if not self._ready.wait(timeout):
+            raise Busy("the query service is still starting; try again shortly", 503, 2)
+        if not self._all and self._start_error:
+            raise WorkerFailed(f"the query service cannot start: {self._start_error}")
+
+    # -- running a query ---------------------------------------------------------
+    def run(self, request: dict, timeout_s: float) -> tuple[dict, bytes]:
+        """Run one query request on a worker; raise a ``PoolError`` if it cannot."""
+        if self._closed:
+            raise Busy("the data is being replaced; try again", 503, 1)
+        self.wait_ready()
+        with self._lock:
+            if self._waiting >= self.max_waiting:
+                raise Busy(
+                    f"Too many queries at once: {self.slots} run and {self._waiting} wait "
+                    "already here; try again in a moment.",
+                    429,
+                )
+            self._waiting += 1
+        try:
+            worker = self._idle.get(timeout=self.queue_wait_s)
+        except queue.Empty:
+            raise Busy(
+                f"All {self.slots} query slots stayed busy for {self.queue_wait_s:g} s; "
+                "try again in a moment.",
+                503,
+            ) from None
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        try:
+            worker.send(request)
+            header, body = worker.receive(time.monotonic() + timeout_s)
+        except QueryTimeout:
+            self._discard(worker)
+            raise QueryTimeout(
+                f"The query ran longer than the {timeout_s:g} s time limit and was stopped. "
+                "Narrow it (a more selective pattern, LIMIT) and try again.",
+                retry_after=max(1, int(timeout_s)),
+            ) from None
+        except (WorkerFailed, OSError, ValueError) as error:
+            self._discard(worker)
+            raise WorkerFailed(
+                "The query stopped the worker evaluating it (it may have exhausted memory "
+                f"or the engine's stack): {error}"
+            ) from None
+        if self._closed:
+            self._discard(worker)
+        else:
+            self._idle.put(worker)
+        return header, body
+
+    def close(self, busy_too: bool = True) -> None:
+        """Stop the workers. With ``busy_too=False`` (a new release replacing this
+        one) a query still running finishes on its worker, which stops after it."""
+        with self._lock:
+            self._closed = True
+        idle: list[Worker] = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        with self._lock:
+            doomed = list(self._all) if busy_too else idle
+            self._all.difference_update(doomed)
+        for worker in doomed:
+            worker.kill()
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return sorted(w.pid for w in self._all)
+
+
+_LIVE_POOLS: weakref.WeakSet[QueryPool] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for pool in list(_LIVE_POOLS):
+        if pool.owner == os.getpid():
+            pool.close()

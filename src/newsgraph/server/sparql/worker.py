@@ -1,0 +1,203 @@
+"""A query worker: a child process that runs SPARQL queries and can be killed.
+
+pyoxigraph has no query timeout, and a running query cannot be interrupted
+from Python; so queries run here, one at a time, and the web process kills the
+whole process when the time limit passes (see ``pool.py``). The store is
+opened read-only; Internet sockets are forbidden (``sandbox.py``) unless the
+server allows some SERVICE endpoint.
+
+Frames on stdin/stdout: a 4-byte big-endian length, a JSON header, then
+``header["size"]`` bytes of body. The first frame in is the worker's spec; the
+first frame out says it is ready and which named graphs the store holds.
+
+Run as ``python -m newsgraph.server.sparql.worker`` (started by the pool, never by hand).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import struct
+import sys
+import threading
+import time
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from newsgraph.server.sparql import results
+from newsgraph.server.sparql.sandbox import deny_internet_sockets
+from newsgraph.server.store import FILE_FORMATS
+
+_LENGTH = struct.Struct(">I")
+
+
+def write_frame(out: BinaryIO, header: dict, body: bytes = b"") -> None:
+    header = {**header, "size": len(body)}
+    raw = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    out.write(_LENGTH.pack(len(raw)) + raw + body)
+    out.flush()
+
+
+def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO) -> tuple[dict, bytes] | None:
+    raw = _read_exactly(stream, _LENGTH.size)
+    if raw is None:
+        return None
+    head = _read_exactly(stream, _LENGTH.unpack(raw)[0])
+    if head is None:
+        return None
+    header = json.loads(head)
+    body = _read_exactly(stream, header.get("size", 0)) if header.get("size") else b""
+    return header, body or b""
+
+
+def open_store(kind: str, path: str, dump: str | None = None, quads: int | None = None
+               ) -> ox.Store:
+    """The store to query: an on-disk store read-only, or an RDF file loaded in memory.
+
+    With ``dump`` (the release's N-Quads of the same data, ``quads`` long) an
+    on-disk store is served from memory instead, if the dump loads to exactly
+    that many quads; otherwise from disk.
+    """
+    if kind == "store":
+        if dump and quads is not None:
+            memory = ox.Store()
+            try:
+                memory.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+                if len(memory) == quads:
+                    return memory
+            except (OSError, SyntaxError):
+                pass
+            del memory
+        return ox.Store.read_only(path)
+    store = ox.Store()
+    suffix = os.path.splitext(path)[1].lower()
+    fmt = FILE_FORMATS.get(suffix)
+    if fmt is None:
+        raise ValueError(f"cannot serve {path}: expected one of {', '.join(FILE_FORMATS)}")
+    store.bulk_load(path=path, format=fmt)
+    return store
+
+
+def _graph_names(store: ox.Store) -> list[str]:
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def _nodes(iris: list[str] | None) -> list[ox.NamedNode] | None:
+    return None if iris is None else [ox.NamedNode(i) for i in iris]
+
+
+def execute(store: ox.Store, request: dict, prefixes: dict[str, str]) -> tuple[dict, bytes]:
+    """Run one query request; the header says ``ok`` or carries a status and message."""
+    kwargs: dict = {"base_iri": request.get("base")}
+    default_graphs = request.get("default_graphs")
+    named_graphs = request.get("named_graphs")
+    if default_graphs is not None or named_graphs is not None:
+        # The protocol's dataset replaces the query's; a part not given is empty.
+        kwargs["default_graph"] = _nodes(default_graphs or [])
+        kwargs["named_graphs"] = _nodes(named_graphs or [])
+    elif request.get("union"):
+        kwargs["use_default_graph_as_union"] = True
+    fmt = request["format"]
+    max_rows = int(request["max_rows"])
+    started = time.perf_counter()
+    try:
+        answer = store.query(request["query"], **kwargs)
+        if isinstance(answer, ox.QueryBoolean):
+            body = results.boolean(bool(answer), fmt)
+            rows = 1
+        elif isinstance(answer, ox.QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            width = len(variables)
+            table = []
+            for solution in answer:
+                if len(table) == max_rows:
+                    return _too_many(max_rows, "rows")
+                table.append([solution[i] for i in range(width)])
+            body = results.SELECT_WRITERS[fmt](variables, table)
+            rows = len(table)
+        else:
+            triples = []
+            for triple in answer:
+                if len(triples) == max_rows:
+                    return _too_many(max_rows, "triples")
+                triples.append(triple)
+            body = results.graph(triples, fmt, prefixes)
+            rows = len(triples)
+    except SyntaxError as error:
+        return {"ok": False, "status": 400, "message": f"Query syntax error: {error}"}, b""
+    except PermissionError as error:
+        # the sandbox stopped an outbound connection the guard did not see
+        return {"ok": False, "status": 400,
+                "message": f"The query tried to reach the network, which is refused: {error}"}, b""
+    except (RuntimeError, ValueError, TypeError) as error:
+        return {"ok": False, "status": 400, "message": f"Query evaluation error: {error}"}, b""
+    except OSError as error:
+        return {"ok": False, "status": 500, "message": f"Store error: {error}"}, b""
+    elapsed = time.perf_counter() - started
+    return {"ok": True, "rows": rows, "seconds": round(elapsed, 6)}, body
+
+
+def _too_many(limit: int, what: str) -> tuple[dict, bytes]:
+    return {
+        "ok": False,
+        "status": 400,
+        "message": (
+            f"The result has more than {limit} {what}, the most this endpoint returns in one "
+            "answer; nothing was cut: add LIMIT and OFFSET to fetch it in pages, or download "
+            "the dataset's dumps."
+        ),
+    }, b""
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the web process that started us is gone (even mid-query)."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the pool, not the terminal, stops us
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    # Nothing else may write on the frame channel.
+    sys.stdout = sys.stderr
+    first = read_frame(stdin)
+    if first is None:
+        return 0
+    spec = first[0]
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    sandboxed = deny_internet_sockets() if spec.get("sandbox", True) else False
+    try:
+        store = open_store(spec["kind"], spec["path"], spec.get("dump"), spec.get("quads"))
+        graphs = _graph_names(store)
+    except (OSError, ValueError, SyntaxError) as error:
+        write_frame(stdout, {"ready": False, "message": f"cannot open the data: {error}"})
+        return 1
+    write_frame(stdout, {"ready": True, "graphs": graphs, "sandboxed": sandboxed,
+                         "pid": os.getpid()})
+    prefixes = spec.get("prefixes") or {}
+    while True:
+        frame = read_frame(stdin)
+        if frame is None:
+            return 0
+        header, body = execute(store, frame[0], prefixes)
+        write_frame(stdout, header, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

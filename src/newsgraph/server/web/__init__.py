@@ -1,0 +1,167 @@
+"""The web application: ``create_app(settings, data)`` builds it; nothing happens at import.
+
+Blueprints per area of the HTTP interface (see docs/http.md):
+
+* ``linked_data`` — ``/id``, ``/doc``, ``/def``, ``/shapes``, ``/dataset``, ``/dumps``
+* ``landing`` — ``/`` (descriptions are drawn as pages by ``entity_pages``)
+* ``sparql`` — ``/sparql``
+* ``reconcile`` — ``/reconcile``
+
+The data is opened lazily in each worker process (a pyoxigraph store must not
+cross a fork) and reached through :func:`current_release`, or, for blueprints
+that prefer it, ``current_app.extensions["newsgraph"]["store"]`` /
+``["settings"]`` / ``["release"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from newsgraph.config import Settings, load_settings
+from newsgraph.server.store import DataHolder, OpenRelease
+
+log = logging.getLogger(__name__)
+
+# Pages and data never load anything from another origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
+# CORS: anyone may read, nobody sends credentials
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": (
+        "ETag, Last-Modified, Link, Location, Content-Location, Vary, Retry-After"
+    ),
+}
+CORS_PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Type, If-None-Match, "
+    "If-Modified-Since",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+class WebState(Mapping[str, Any]):
+    """What the blueprints share: the settings and the data, the data looked up
+    afresh on each access so that a new release is seen without a restart."""
+
+    def __init__(self, settings: Settings, data: DataHolder) -> None:
+        self.settings = settings
+        self.data = data
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "settings":
+            return self.settings
+        if key == "release":
+            return self.data.current()
+        if key == "store":
+            return self.data.current().store
+        if key == "data":
+            return self.data
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("settings", "release", "store", "data"))
+
+    def __len__(self) -> int:
+        return 4
+
+
+def state() -> WebState:
+    return current_app.extensions["newsgraph"]
+
+
+def current_release() -> OpenRelease:
+    return state().data.current()
+
+
+def current_settings() -> Settings:
+    return state().settings
+
+
+def create_app(settings: Settings | None = None, data: Path | None = None) -> Flask:
+    """The Flask app serving ``data`` (a built dist/ folder or an RDF file;
+    default: the settings' dist/)."""
+    settings = settings or load_settings()
+    app = Flask(__name__)  # templates/ and static/ sit beside this module
+    app.config.update(
+        # nothing here takes a large body; the SPARQL POST limit is the largest
+        MAX_CONTENT_LENGTH=settings.sparql_max_body_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.sparql_max_body_bytes,
+        MAX_FORM_PARTS=100,
+        JSON_SORT_KEYS=False,
+    )
+    # Werkzeug would answer "//x" and "/x/" with a redirect built from the Host
+    # header; with these off such paths simply do not match (404).
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
+    app.extensions["newsgraph"] = WebState(
+        settings,
+        DataHolder(
+            data if data is not None else settings.dist_dir,
+            cache_size=settings.description_cache_size,
+        ),
+    )
+
+    from newsgraph.server.web import entity_pages, landing, linked_data, reconcile, sparql
+
+    app.register_blueprint(landing.bp)
+    app.register_blueprint(linked_data.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(reconcile.bp)
+    entity_pages.init_app(app)
+    app.after_request(_common_headers)
+    sparql.install_fast_path(app)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def _common_headers(response: Response) -> Response:
+    for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items():
+        response.headers.setdefault(name, value)
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        response.headers.setdefault(
+            "Access-Control-Allow-Methods", response.headers.get("Allow", "GET, HEAD, OPTIONS")
+        )
+        for name, value in CORS_PREFLIGHT_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    """Errors are short plain text: never HTML that could reflect input, never a trace."""
+    resp = Response(f"{message}\n", status=status, mimetype="text/plain")
+    for name, value in (headers or {}).items():
+        resp.headers[name] = value
+    return resp
+
+
+def _http_error(exc: HTTPException) -> Response:
+    if exc.response is not None:
+        return exc.response
+    headers = {
+        k: v for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")
+    }
+    return error_response(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}", headers)
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    err = InternalServerError()
+    return error_response(500, f"500 {err.name}: the server could not answer this request.")

@@ -1,0 +1,408 @@
+"""HTML for people: the drawing of descriptions as pages (the landing page is ``landing.py``).
+
+A description (built once, see ``describe.py``) becomes a page model here: its
+facts as rows of links, its sub-nodes as sections a ``#fragment`` lands on, the
+article sentences its evidence sits in, incoming links; an article page adds
+its full text with every grounded mention highlighted and linked. Jinja
+escapes every value; the JSON-LD handed in is already safe inside ``<script>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import Flask, render_template
+
+from newsgraph import iris
+from newsgraph.iris import PREFIXES, split_thing, thing_of
+from newsgraph.server.web.describe import NIF_ISSTRING, RDF_TYPE, Description, Mention
+from newsgraph.server.web.negotiation import FORMATS
+
+OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+KIND_LABELS = {
+    "person": "Person",
+    "organization": "Organisation",
+    "place": "Place",
+    "post": "Office",
+    "tenure": "Office holding",
+    "meeting": "Meeting",
+    "event": "Event",
+    "statement": "Statement",
+    "article": "Article",
+    "work": "Source work",
+    "concept": "Concept",
+}
+KIND_PLURALS = {
+    "person": "People",
+    "organization": "Organisations",
+    "place": "Places",
+    "post": "Offices",
+    "tenure": "Office holdings",
+    "meeting": "Meetings",
+    "event": "Events",
+    "statement": "Statements",
+    "article": "Articles",
+    "work": "Source works",
+    "concept": "Concepts",
+}
+# in an article's text, the link of a stretch covered by several mentions goes to
+# the most specific: the shortest span, then the thing most people look for
+KIND_PRIORITY = {
+    k: i
+    for i, k in enumerate(
+        (
+            "person",
+            "organization",
+            "place",
+            "post",
+            "concept",
+            "event",
+            "work",
+            "meeting",
+            "tenure",
+            "statement",
+            "article",
+        )
+    )
+}
+FORMAT_NAMES = {
+    "html": "HTML",
+    "ttl": "Turtle",
+    "jsonld": "JSON-LD",
+    "nt": "N-Triples",
+    "rdf": "RDF/XML",
+}
+SAFE_SCHEMES = ("http://", "https://")
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str | None = None
+    note: str = ""
+    title: str = ""
+    external: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    href: str | None
+    curie: str
+    values: list[Link] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    id: str | None
+    title: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    href: str | None = None
+    title: str = ""
+    depth: int = 0
+    kind: str = ""
+    anchors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Alternate:
+    name: str
+    type: str
+    href: str
+
+
+def alternates(path_stem: str) -> list[Alternate]:
+    return [Alternate(FORMAT_NAMES[f.ext], f.media_type, f"{path_stem}.{f.ext}") for f in FORMATS]
+
+
+class Linker:
+    """Where an IRI leads on this server, and how it is written short."""
+
+    def __init__(self, base: str, documented: Iterable[str] = ()) -> None:
+        self.base = base
+        self.documented = set(documented)
+
+    def href(self, iri: str) -> str | None:
+        if iri.startswith(self.base):
+            return "/" + iri[len(self.base) :]
+        if iri.startswith(str(iris.NG)):  # our vocabulary, whatever base we serve under
+            return "/def#" + iri[len(str(iris.NG)) :]
+        if iri.startswith(iris.ONTOLOGY):
+            return "/def" + iri[len(iris.ONTOLOGY) :]
+        if iri.startswith(iris.SHAPES):
+            return "/shapes" + iri[len(iris.SHAPES) :]
+        if iri in self.documented:
+            return "/def#" + quote(self.curie(iri), safe=":")
+        # other sites only by http(s): never a javascript: or file: link
+        return iri if iri.startswith(SAFE_SCHEMES) else None
+
+    def is_external(self, iri: str) -> bool:
+        href = self.href(iri)
+        return href is not None and not href.startswith("/")
+
+    def curie(self, iri: str) -> str:
+        return curie(iri)
+
+
+def curie(iri: str) -> str:
+    """``prefix:local`` for the project's prefixes, else the IRI itself."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns) :]}"
+    return iri
+
+
+def humanize(slug: str) -> str:
+    return slug.replace("-", " ")
+
+
+def display_label(desc: Description, iri: str, base: str) -> str:
+    """A node's name. A sub-node on its own thing's page goes by its own name
+    (or fragment); elsewhere it is prefixed with its thing's name."""
+    thing = thing_of(iri)
+    parts = split_thing(thing, base)
+    if "#" not in iri or parts is None:  # a thing, or a term of some vocabulary
+        return desc.labels.get(iri) or (humanize(parts[1]) if parts else iri)
+    short = desc.labels.get(iri) or humanize(iri.split("#", 1)[1])
+    if thing == desc.iri:
+        return short
+    owner = desc.labels.get(thing) or (humanize(parts[1]) if parts else thing)
+    return f"{owner} · {short}"
+
+
+SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
+
+
+def _literal_note(lit: ox.Literal) -> str:
+    if lit.language:
+        return lit.language
+    dt = lit.datatype.value
+    return "" if dt == XSD_STRING else curie(dt)
+
+
+def _value(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal, desc: Description, linker: Linker, thing: str
+) -> Link:
+    if isinstance(term, ox.Literal):
+        return Link(term.value, note=_literal_note(term))
+    if isinstance(term, ox.BlankNode):
+        return Link(f"_:{term.value}")
+    iri = term.value
+    span = SPAN_FRAGMENT.fullmatch(iri.split("#", 1)[1]) if "#" in iri else None
+    if span and iri in desc.labels:
+        # evidence: the words themselves, linked to where they stand in the article
+        owner = thing_of(iri)
+        where = "" if owner == thing else f"{display_label(desc, owner, linker.base)}, "
+        return Link(
+            f"“{desc.labels[iri]}”",
+            href=linker.href(iri),
+            title=iri,
+            note=f"{where}characters {span.group(1)}–{span.group(2)}",
+        )
+    if thing_of(iri) == thing and "#" in iri:
+        return Link(
+            display_label(desc, iri, linker.base), href="#" + iri.split("#", 1)[1], title=iri
+        )
+    label = display_label(desc, iri, linker.base)
+    if label == iri:
+        label = linker.curie(iri)
+    return Link(label, href=linker.href(iri), title=iri, external=linker.is_external(iri))
+
+
+def _rows(desc: Description, node: str, linker: Linker, skip: set[str]) -> list[Row]:
+    by_pred: dict[str, list[Link]] = {}
+    for t in desc.triples:
+        if t.subject.value != node or t.predicate.value in skip:
+            continue
+        by_pred.setdefault(t.predicate.value, []).append(_value(t.object, desc, linker, desc.iri))
+    rows = []
+    for pred in sorted(by_pred, key=lambda p: (p != RDF_TYPE.value, linker.curie(p))):
+        label = desc.labels.get(pred) or linker.curie(pred)
+        rows.append(
+            Row(
+                label,
+                linker.href(pred),
+                linker.curie(pred),
+                sorted(by_pred[pred], key=lambda v: v.text.casefold()),
+            )
+        )
+    return rows
+
+
+def _href_from(desc: Description, linker: Linker, iri: str) -> str | None:
+    """A link from this description's page: its own sub-nodes are on the page."""
+    if "#" in iri and thing_of(iri) == desc.iri:
+        return "#" + iri.split("#", 1)[1]
+    return linker.href(iri)
+
+
+def _segments(
+    text: str, mentions: list[Mention], desc: Description, linker: Linker
+) -> list[Segment]:
+    """The text cut at every span boundary; each piece linked to the most
+    specific thing whose evidence covers it."""
+    cuts = sorted({0, len(text), *(m.begin for m in mentions), *(m.end for m in mentions)})
+    starts: dict[int, list[str]] = {}
+    for m in mentions:
+        starts.setdefault(m.begin, []).append(f"char={m.begin},{m.end}")
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        covering = [m for m in mentions if m.begin <= a and m.end >= b]
+        anchors = tuple(starts.get(a, ()))
+        if not covering:
+            out.append(Segment(text[a:b], anchors=anchors))
+            continue
+
+        def rank(thing: str, span_len: int) -> tuple[int, int, str]:
+            parts = split_thing(thing, linker.base)
+            return span_len, KIND_PRIORITY.get(parts[0] if parts else "", 99), thing
+
+        best = min(rank(t, m.end - m.begin) for m in covering for t in m.things)
+        thing = best[2]
+        parts = split_thing(thing, linker.base)
+        names = sorted({display_label(desc, t, linker.base) for m in covering for t in m.things})
+        out.append(
+            Segment(
+                text[a:b],
+                href=_href_from(desc, linker, thing),
+                title="; ".join(names),
+                depth=min(len(covering), 3),
+                kind=parts[0] if parts else "",
+                anchors=anchors,
+            )
+        )
+    return out
+
+
+def _mention_list(desc: Description, linker: Linker) -> list[dict[str, object]]:
+    items = []
+    for m in desc.mentions:
+        things = sorted(
+            m.things,
+            key=lambda t: (KIND_PRIORITY.get((split_thing(t, linker.base) or ("",))[0], 99), t),
+        )
+        items.append(
+            {
+                "anchor": f"char={m.begin},{m.end}",
+                "quote": (desc.text or "")[m.begin : m.end],
+                "things": [
+                    Link(
+                        display_label(desc, t, linker.base),
+                        href=_href_from(desc, linker, t),
+                        note=KIND_LABELS.get((split_thing(t, linker.base) or ("",))[0], ""),
+                    )
+                    for t in things
+                ],
+            }
+        )
+    return items
+
+
+def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[str], str]:
+    """The page drawer for a description: called with the JSON-LD to embed."""
+    base = linker.base
+    parts = split_thing(desc.iri, base)
+    kind = parts[0] if parts else ""
+    is_article = desc.text is not None
+    skip = {NIF_ISSTRING.value} if is_article else set()
+    types = [
+        Link(
+            desc.labels.get(o.value) or linker.curie(o.value),
+            href=linker.href(o.value),
+            title=o.value,
+        )
+        for o in desc.values(desc.iri, RDF_TYPE)
+        if isinstance(o, ox.NamedNode)
+    ]
+    wikidata = [
+        Link(o.value.rsplit("/", 1)[-1], href=o.value, external=True)
+        for o in desc.values(desc.iri, ox.NamedNode(OWL_SAMEAS))
+        if isinstance(o, ox.NamedNode) and o.value.startswith(str(iris.WD))
+    ]
+    # the types are shown as badges under the name
+    sections = [Section(None, "Facts", _rows(desc, desc.iri, linker, skip | {RDF_TYPE.value}))]
+    for node in desc.nodes()[1:]:
+        # an article's spans are drawn in its text and listed below it
+        if is_article and node.split("#", 1)[1].startswith("char="):
+            continue
+        sections.append(
+            Section(
+                node.split("#", 1)[1],
+                display_label(desc, node, base),
+                _rows(desc, node, linker, set()),
+            )
+        )
+    evidence = [
+        {
+            "before": s.before,
+            "anchor": s.anchor,
+            "after": s.after,
+            "href": (linker.href(s.article) or "") + f"#char={s.begin},{s.end}",
+            "source": display_label(desc, s.article, base),
+            "begin": s.begin,
+            "end": s.end,
+            "node": None if s.node == desc.iri else display_label(desc, s.node, base),
+        }
+        for s in desc.evidence
+    ]
+    incoming: dict[str, list[Link]] = {}
+    for t in desc.incoming:
+        key = desc.labels.get(t.predicate.value) or linker.curie(t.predicate.value)
+        incoming.setdefault(key, []).append(_value(t.subject, desc, linker, desc.iri))
+    more = "/" + desc.more_path if desc.more_path else None
+    page = {
+        "iri": desc.iri,
+        "title": display_label(desc, desc.iri, base),
+        "kind": kind,
+        "kind_label": KIND_LABELS.get(kind, ""),
+        "types": types,
+        "wikidata": wikidata,
+        "sections": [s for s in sections if s.rows],
+        "evidence": evidence,
+        "incoming": sorted(incoming.items()),
+        "incoming_more": more,
+        "is_article": is_article,
+        "segments": _segments(desc.text, desc.mentions, desc, linker) if is_article else [],
+        "mentions": _mention_list(desc, linker) if is_article else [],
+    }
+    alts = alternates(path_stem)
+
+    def draw(jsonld: str) -> str:
+        return render_template("entity.html", page=page, alternates=alts, jsonld=jsonld)
+
+    return draw
+
+
+def generic_page(template: str, path_stem: str, **context: object) -> Callable[[str], str]:
+    alts = alternates(path_stem)
+
+    def draw(jsonld: str) -> str:
+        return render_template(template, alternates=alts, jsonld=jsonld, **context)
+
+    return draw
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["kind_labels"] = KIND_LABELS
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["bytes"] = _human_bytes
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"

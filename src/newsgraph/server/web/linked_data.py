@@ -1,0 +1,324 @@
+"""Linked data routes: ``/id`` (303), ``/doc`` (descriptions), ``/def``, ``/shapes``,
+``/dataset`` and ``/dumps``.
+
+Route → view → renderer: each view builds its :class:`~newsgraph.server.web.renderers.View`
+once per release (cached on the release), negotiation picks the renderer, and
+the rendered bytes are cached too. Every redirect is relative and built from
+the path only, never from the ``Host`` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request, send_file
+
+from newsgraph import iris
+from newsgraph.iris import KINDS, is_slug
+from newsgraph.server.dataset_description import description_triples, statistics
+from newsgraph.server.store import OpenRelease
+from newsgraph.server.web import current_release, current_settings, error_response
+from newsgraph.server.web.describe import describe, from_triples, labels_for, restore_datatypes
+from newsgraph.server.web.entity_pages import Link, Linker, entity_page, generic_page
+from newsgraph.server.web.negotiation import (
+    BY_EXT,
+    FORMATS,
+    HTML,
+    Format,
+    negotiate,
+    supported_types,
+)
+from newsgraph.server.web.renderers import View, render
+from newsgraph.server.web.vocabulary import (
+    TurtleFolder,
+    documented_terms,
+    integer_datatypes,
+    load_folder,
+    ontology_doc,
+    shapes_doc,
+)
+
+bp = Blueprint("linked_data", __name__)
+
+# descriptions change only on rebuild; clients revalidate cheaply with the ETag
+MAX_AGE = 300
+
+
+def conditional(resp: Response, release: OpenRelease, tag: str) -> Response:
+    """ETag (from the release id: the data changes only on rebuild), Last-Modified,
+    and a 304 when the client already holds this representation."""
+    resp.set_etag(f"{release.release_id}-{tag}")
+    resp.last_modified = release.modified
+    resp.cache_control.public = True
+    resp.cache_control.max_age = MAX_AGE
+    return resp.make_conditional(request)
+
+
+def _not_acceptable() -> Response:
+    resp = error_response(
+        406, "406 Not Acceptable: this resource is available as " + ", ".join(supported_types())
+    )
+    resp.vary.add("Accept")
+    return resp
+
+
+def _not_found(what: str = "no such resource") -> Response:
+    return error_response(404, f"404 Not Found: {what}")
+
+
+def _pick(ext: str | None) -> Format | None:
+    """The format named by the extension, else by the Accept header."""
+    if ext is not None:
+        return BY_EXT.get(ext)
+    return negotiate(request.headers.get("Accept"))
+
+
+def _link_header(path_stem: str, extra: list[str] | None = None) -> str:
+    links = [f'<{path_stem}.{f.ext}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS]
+    return ", ".join([*(extra or []), *links])
+
+
+def represent(
+    release: OpenRelease,
+    key: tuple[object, ...],
+    path_stem: str,
+    ext: str | None,
+    build: Callable[[], View],
+    extra_links: list[str] | None = None,
+) -> Response:
+    """The negotiated representation of a resource whose view ``build`` makes."""
+    fmt = _pick(ext)
+    if fmt is None:
+        return _not_found("no such format") if ext is not None else _not_acceptable()
+    view = release.cached((*key, "view"), build)
+    body = release.cached((*key, fmt.ext), lambda: render(fmt, view))
+    resp = Response(body, content_type=fmt.content_type)
+    resp.headers["Content-Location"] = f"{path_stem}.{fmt.ext}"
+    if ext is None:
+        resp.vary.add("Accept")
+    resp.headers["Link"] = _link_header(path_stem, extra_links)
+    return conditional(resp, release, "-".join(str(k) for k in (*key[1:], fmt.ext)))
+
+
+def _split_ext(name: str) -> tuple[str, str | None]:
+    stem, dot, ext = name.rpartition(".")
+    return (stem, ext) if dot else (name, None)
+
+
+def _thing_iri(kind: str, slug: str) -> str | None:
+    if kind not in KINDS or not is_slug(slug):
+        return None
+    return iris.entity(kind, slug, current_settings().base)
+
+
+@bp.get("/id/<kind>/<slug>")
+def thing(kind: str, slug: str) -> Response:
+    """The thing itself: 303 See Other to its description (relative, path only)."""
+    iri = _thing_iri(kind, slug)
+    release = current_release()
+    if iri is None or not release.has_subject(iri):
+        return _not_found(f"nothing is known as /id/{kind}/{slug}" if iri else "no such thing")
+    if negotiate(request.headers.get("Accept")) is None:
+        return _not_acceptable()
+    target = f"/doc/{kind}/{slug}"
+    resp = Response(f"303 See Other: {target}\n", status=303, mimetype="text/plain")
+    resp.headers["Location"] = target
+    resp.headers["Link"] = f'<{target}>; rel="describedby"'
+    resp.vary.add("Accept")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = MAX_AGE
+    return resp
+
+
+@bp.get("/doc/<kind>/<name>")
+def description(kind: str, name: str) -> Response:
+    """The thing's description, in the format of the extension or of ``Accept``."""
+    slug, ext = _split_ext(name)
+    iri = _thing_iri(kind, slug)
+    release = current_release()
+    if iri is None or not release.has_subject(iri):
+        return _not_found(f"nothing is known as /id/{kind}/{slug}" if iri else "no such thing")
+    settings = current_settings()
+    path_stem = f"/doc/{kind}/{slug}"
+
+    def build() -> View:
+        datatypes = release.once(
+            ("integer-datatypes",), lambda: integer_datatypes(_folder(release, "shapes"))
+        )
+        desc = describe(release, iri, settings.base, settings.max_incoming_links, datatypes)
+        linker = Linker(settings.base, _documented(release))
+        return View(desc.triples, entity_page(desc, linker, path_stem))
+
+    return represent(
+        release,
+        ("doc", kind, slug),
+        path_stem,
+        ext,
+        build,
+        [f'<{"/id/" + kind + "/" + slug}>; rel="describes"'],
+    )
+
+
+# ------------------------------------------------------------------ /def and /shapes
+
+
+def _folder(release: OpenRelease, which: str) -> TurtleFolder:
+    settings = current_settings()
+    folder = settings.ontology_dir if which == "ontology" else settings.shapes_dir
+    return release.once(("folder", which), lambda: load_folder(folder))
+
+
+def _documented(release: OpenRelease) -> frozenset[str]:
+    folder = _folder(release, "ontology")
+    return release.once(("documented", folder.fingerprint), lambda: documented_terms(folder))
+
+
+def _documentation(
+    ext: str | None,
+    which: str,
+    path: str,
+    template: str,
+    make_doc: Callable[[OpenRelease, TurtleFolder], object],
+) -> Response:
+    """A folder of Turtle as its HTML documentation, or as the RDF itself."""
+    release = current_release()
+    folder = _folder(release, which)
+
+    def build() -> View:
+        doc = make_doc(release, folder)
+        linker = Linker(current_settings().base, _documented(release))
+        return View(folder.triples, generic_page(template, path, doc=doc, linker=linker))
+
+    return represent(release, (which, folder.fingerprint), path, ext, build)
+
+
+@bp.get("/def")
+@bp.get("/def.<ext>")
+def vocabulary(ext: str | None = None) -> Response:
+    return _documentation(
+        ext,
+        "ontology",
+        "/def",
+        "ontology.html",
+        lambda release, folder: ontology_doc(folder, release),
+    )
+
+
+@bp.get("/shapes")
+@bp.get("/shapes.<ext>")
+def shapes(ext: str | None = None) -> Response:
+    return _documentation(
+        ext, "shapes", "/shapes", "shapes.html", lambda release, folder: shapes_doc(folder)
+    )
+
+
+# ------------------------------------------------------------------ /graph
+
+
+@bp.get("/graph/<name>")
+def named_graph(name: str) -> Response:
+    """A named graph of the dataset (an article's facts, the register, …) as data,
+    or as a page listing the things it speaks of."""
+    slug, ext = _split_ext(name)
+    release = current_release()
+    settings = current_settings()
+    if not is_slug(slug):
+        return _not_found("no such graph")
+    iri = f"{settings.base}graph/{slug}"
+    graph = ox.NamedNode(iri)
+    if not release.store.contains_named_graph(graph):
+        return _not_found(f"no graph is named /graph/{slug}")
+    path_stem = f"/graph/{slug}"
+
+    def build() -> View:
+        datatypes = release.once(
+            ("integer-datatypes",), lambda: integer_datatypes(_folder(release, "shapes"))
+        )
+        # the store reads integer subtypes back as xsd:integer (oxigraph#526)
+        triples = sorted(restore_datatypes(
+            (ox.Triple(q.subject, q.predicate, q.object)
+             for q in release.store.quads_for_pattern(None, None, None, graph)), datatypes),
+            key=str)
+        prefix = f"{settings.base}id/"
+        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)
+                           and t.subject.value.startswith(prefix) and "#" not in t.subject.value})
+        names = labels_for(release, subjects)
+        things = [Link(names.get(s, s[len(prefix):]), href="/" + s[len(settings.base):])
+                  for s in subjects]
+        article_iri = iris.article(slug, settings.base)
+        article = next((t for t in things if t.href == "/" + article_iri[len(settings.base):]),
+                       None)
+        return View(triples, generic_page("graph.html", path_stem, name=slug, iri=iri,
+                                          triples=len(triples), things=things, article=article))
+
+    return represent(release, ("graph", slug), path_stem, ext, build)
+
+
+# ------------------------------------------------------------------ /dataset and /dumps
+
+
+@bp.get("/dataset")
+@bp.get("/dataset.<ext>")
+def dataset(ext: str | None = None) -> Response:
+    release = current_release()
+    settings = current_settings()
+
+    def build() -> View:
+        stats = release.once(("statistics",), lambda: statistics(release, settings.base))
+        triples = description_triples(release, stats, settings.base, settings.data_license)
+        desc = from_triples(iris.dataset(settings.base), triples)
+        return View(
+            desc.triples,
+            generic_page(
+                "dataset.html",
+                "/dataset",
+                stats=stats,
+                release=release,
+                license=settings.data_license,
+                dumps=sorted(release.dumps.values(), key=lambda d: d.name),
+                linker=Linker(settings.base, _documented(release)),
+                sparql="/sparql",
+            ),
+        )
+
+    return represent(release, ("dataset",), "/dataset", ext, build)
+
+
+@bp.get("/dumps")
+def dumps_index() -> Response:
+    release = current_release()
+
+    def draw() -> bytes:
+        return render_template(
+            "dumps.html",
+            dumps=sorted(release.dumps.values(), key=lambda d: d.name),
+            release=release,
+            alternates=[],
+            jsonld="",
+        ).encode("utf-8")
+
+    resp = Response(release.cached(("dumps-index",), draw), content_type=HTML.content_type)
+    return conditional(resp, release, "dumps")
+
+
+@bp.get("/dumps/<name>")
+def dump(name: str) -> Response:
+    """A dump of the release being served: only names the release lists, so no
+    path reaches outside it; the file is read from the release folder that was
+    open when the request began, so a rebuild never mixes two versions."""
+    release = current_release()
+    found = release.dumps.get(name)
+    if found is None:
+        return _not_found("no such dump")
+    resp = send_file(
+        Path(found.path),
+        mimetype=found.media_type,
+        conditional=True,
+        etag=found.sha256,
+        last_modified=release.modified,
+        max_age=MAX_AGE,
+    )
+    resp.headers["Link"] = '</dataset>; rel="describedby"'
+    return resp

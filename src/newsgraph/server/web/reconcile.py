@@ -1,0 +1,443 @@
+"""``/reconcile``: the W3C Reconciliation Service API (v0.2), as OpenRefine uses it.
+
+A curator with a spreadsheet of names ("Xi Jinping", "Havana") asks which of our
+entities each row means. The service answers with scored candidates, a preview
+of each and a prefix suggest for typing ahead. Our entities come from the store
+by SPARQL; the index of names is built once per release (the data changes only
+when a rebuild swaps the release) so a batch of queries costs no queries.
+
+Identifiers are ``{kind}/{slug}`` (e.g. ``person/wang-xiaohong``), which with the
+``identifierSpace`` ``{base}id/`` gives the entity IRI. JSONP is not offered:
+CORS covers browsers and OpenRefine calls from its server.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from newsgraph import iris
+from newsgraph.names import best_similarity, fold, prefix_match
+
+bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
+
+# Kinds offered as reconciliation types, with the names OpenRefine shows.
+TYPES: dict[str, str] = {
+    "person": "Person",
+    "organization": "Organization",
+    "place": "Place",
+    "post": "Post (office)",
+    "meeting": "Meeting",
+    "event": "Event",
+    "concept": "Concept",
+    "work": "Work (source)",
+}
+# Properties a query may add; each narrows by something we publish.
+PROPERTIES: dict[str, str] = {
+    "wikidata": "Wikidata item (QID or IRI) of owl:sameAs",
+    "post": "Office held (label or QID of the post)",
+    "location": "Location (name or QID of the place)",
+}
+MAX_QUERIES = 200
+# names are compared character by character: a longer one is no name, and costly
+MAX_TEXT = 300
+MAX_VALUES = 20
+MAX_LIMIT = 50
+DEFAULT_LIMIT = 10
+SUGGEST_PAGE = 10
+# A top candidate at or above this score, clear of the runner-up by MATCH_MARGIN,
+# is a match OpenRefine may accept without asking.
+MATCH_SCORE = 95.0
+MATCH_MARGIN = 10.0
+
+
+@dataclass
+class Entry:
+    """What the service knows of one entity."""
+
+    iri: str
+    kind: str
+    slug: str
+    names: list[str] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)
+    qid: str | None = None
+    posts: list[tuple[str, str | None]] = field(default_factory=list)  # (label, qid)
+    locations: list[tuple[str, str | None]] = field(default_factory=list)  # (name, qid)
+    date: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}/{self.slug}"
+
+    @property
+    def name(self) -> str:
+        return self.names[0] if self.names else self.slug
+
+    def description(self) -> str:
+        parts: list[str] = []
+        if self.posts:
+            parts.append("; ".join(label for label, _ in self.posts))
+        if self.locations:
+            parts.append("in " + ", ".join(name for name, _ in self.locations))
+        if self.date:
+            parts.append(self.date)
+        if self.qid:
+            parts.append(f"Wikidata {self.qid}")
+        return " · ".join(parts)
+
+
+# ---------------------------------------------------------------- reading the store
+
+_NAMES = """
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?s ?name ?alt WHERE {
+  GRAPH ?g { { ?s schema:name ?name } UNION { ?s skos:prefLabel ?name }
+             UNION { ?s skos:altLabel ?name BIND(true AS ?alt) } }
+}"""
+_FACTS = """
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX org: <http://www.w3.org/ns/org#>
+SELECT DISTINCT ?s ?type ?same WHERE {
+  GRAPH ?g { { ?s a ?type } UNION { ?s owl:sameAs ?same } }
+}"""
+_POSTS = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?s ?label ?same WHERE {
+  GRAPH ?g { ?s org:holds ?post }
+  GRAPH ?h { ?post skos:prefLabel ?label }
+  OPTIONAL { GRAPH ?k { ?post owl:sameAs ?same } }
+}"""
+_LOCATIONS = """
+PREFIX schema: <https://schema.org/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?s ?name ?same ?date WHERE {
+  GRAPH ?g { ?s schema:location ?place }
+  GRAPH ?h { ?place schema:name ?name }
+  OPTIONAL { GRAPH ?k { ?place owl:sameAs ?same } }
+  OPTIONAL { GRAPH ?g { ?s schema:startDate ?date } }
+}"""
+
+
+def _qid_of(iri: str | None) -> str | None:
+    if iri and iri.startswith(str(iris.WD)):
+        qid = iri[len(str(iris.WD)):]
+        return qid if iris.is_qid(qid) else None
+    return None
+
+
+def build_index(select: Any, base: str) -> dict[str, Entry]:
+    """Entries for every ``{base}id/…`` thing that has a name.
+
+    ``select(query)`` runs a SPARQL SELECT and yields dicts of variable -> str.
+    """
+    entries: dict[str, Entry] = {}
+    # the main name first (schema:name / skos:prefLabel), then alternatives
+    for row in sorted(select(_NAMES), key=lambda r: ("alt" in r, r["name"])):
+        iri = row["s"]
+        found = iris.split_thing(iri, base)
+        if found is None or "#" in iri:
+            continue
+        entry = entries.get(iri)
+        if entry is None:
+            entry = entries[iri] = Entry(iri, *found)
+        if row["name"] not in entry.names:
+            entry.names.append(row["name"])
+    for row in select(_FACTS):
+        entry = entries.get(row["s"])
+        if entry is None:
+            continue
+        if row.get("type"):
+            entry.types.add(row["type"])
+        if row.get("same"):
+            entry.qid = _qid_of(row["same"]) or entry.qid
+    for row in select(_POSTS):
+        entry = entries.get(row["s"])
+        if entry is not None:
+            entry.posts.append((row["label"], _qid_of(row.get("same"))))
+    for row in select(_LOCATIONS):
+        entry = entries.get(row["s"])
+        if entry is not None:
+            place = (row["name"], _qid_of(row.get("same")))
+            if place not in entry.locations:
+                entry.locations.append(place)
+            entry.date = row.get("date") or entry.date
+    for entry in entries.values():
+        entry.posts.sort()
+        entry.locations.sort()
+    return entries
+
+
+def _settings() -> Any:
+    return current_app.extensions["newsgraph"]["settings"]
+
+
+def _index() -> dict[str, Entry]:
+    """The index of the release now served, built once per release (its cache)."""
+    release = current_app.extensions["newsgraph"]["release"]
+
+    def select(query: str) -> list[dict[str, str]]:
+        solutions = release.store.query(query)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
+
+    return release.once(("reconcile-index",), lambda: build_index(select, _settings().base))
+
+
+# ---------------------------------------------------------------- scoring
+
+
+class QueryError(ValueError):
+    """A reconciliation query that cannot be answered; the message says why."""
+
+
+def _values(v: Any) -> list[str]:
+    """A property value as OpenRefine sends it: text, number, {id, name}, or a list."""
+    items = v if isinstance(v, list) else [v]
+    if len(items) > MAX_VALUES:
+        raise QueryError(f"at most {MAX_VALUES} values for one property")
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            parts = [item[k] for k in ("id", "name") if k in item]
+        else:
+            parts = [item]
+        for part in parts:
+            if not isinstance(part, str | int | float) or isinstance(part, bool):
+                raise QueryError("a property value is text, a number, {\"id\": …} or a list "
+                                 "of them")
+            if len(str(part)) > MAX_TEXT:
+                raise QueryError(f"a property value is longer than {MAX_TEXT} characters")
+            out.append(str(part))
+    return out
+
+
+def _as_qid(text: str) -> str | None:
+    text = text.strip()
+    if text.startswith(str(iris.WD)):
+        text = text[len(str(iris.WD)):]
+    elif text.startswith("wd:"):
+        text = text[3:]
+    return text if iris.is_qid(text) else None
+
+
+def _property_score(entry: Entry, pid: str, values: list[str]) -> float:
+    """How well one property fits, 0.0 … 1.0."""
+    if pid in ("wikidata", "owl:sameAs"):
+        return 1.0 if entry.qid and any(_as_qid(v) == entry.qid for v in values) else 0.0
+    if pid == "post":
+        pairs = entry.posts
+    elif pid == "location":
+        pairs = entry.locations
+    else:
+        raise QueryError(f"unknown property {pid!r}; known: {', '.join(PROPERTIES)}")
+    best = 0.0
+    for value in values:
+        qid = _as_qid(value)
+        for label, their_qid in pairs:
+            if qid:
+                best = max(best, 1.0 if qid == their_qid else 0.0)
+            else:
+                best = max(best, best_similarity(value, [label])[0])
+    return best
+
+
+def _type_matches(entry: Entry, wanted: list[str]) -> bool:
+    if not wanted:
+        return True
+    return any(t == entry.kind or t in entry.types for t in wanted)
+
+
+def _parse_query(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        raw = {"query": raw}
+    if not isinstance(raw, dict):
+        raise QueryError("each query is an object with a \"query\" string")
+    text = raw.get("query", "")
+    if not isinstance(text, str):
+        raise QueryError("\"query\" must be a string")
+    if len(text) > MAX_TEXT:
+        raise QueryError(f"\"query\" is longer than {MAX_TEXT} characters")
+    wanted = raw.get("type") or []
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
+        raise QueryError("\"type\" is a type id or a list of them")
+    unknown = [t for t in wanted if t not in TYPES and "://" not in t]
+    if unknown:
+        raise QueryError(f"unknown type {unknown[0]!r}; known: {', '.join(TYPES)}")
+    limit = raw.get("limit", DEFAULT_LIMIT)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise QueryError("\"limit\" is a positive whole number")
+    props = raw.get("properties") or []
+    if not isinstance(props, list):
+        raise QueryError("\"properties\" is a list of {\"pid\": …, \"v\": …}")
+    parsed_props = []
+    for prop in props:
+        if not isinstance(prop, dict) or not isinstance(prop.get("pid"), str) or "v" not in prop:
+            raise QueryError("each property is {\"pid\": …, \"v\": …}")
+        if prop["pid"] not in PROPERTIES and prop["pid"] != "owl:sameAs":
+            raise QueryError(f"unknown property {prop['pid']!r}; known: {', '.join(PROPERTIES)}")
+        parsed_props.append((prop["pid"], _values(prop["v"])))
+    if not text.strip() and not parsed_props:
+        raise QueryError("a query needs a name in \"query\" or some properties")
+    return {"query": text, "types": wanted, "limit": min(limit, MAX_LIMIT),
+            "properties": parsed_props}
+
+
+def _type_list(entry: Entry) -> list[dict[str, str]]:
+    return [{"id": entry.kind, "name": TYPES.get(entry.kind, entry.kind)}]
+
+
+def reconcile_one(index: dict[str, Entry], query: dict[str, Any]) -> list[dict[str, Any]]:
+    """Scored candidates (0–100) for one parsed query, best first."""
+    text = query["query"]
+    direct_qid = _as_qid(text)
+    scored: list[tuple[float, Entry, str]] = []
+    for entry in index.values():
+        if not _type_matches(entry, query["types"]):
+            continue
+        if direct_qid:
+            name_score = 1.0 if entry.qid == direct_qid else 0.0
+        elif text.strip():
+            name_score = best_similarity(text, entry.names)[0]
+        else:
+            name_score = None
+        prop_scores = [_property_score(entry, pid, vals) for pid, vals in query["properties"]]
+        # The name counts double; each property once.
+        parts = ([name_score] * 2 if name_score is not None else []) + prop_scores
+        score = 100.0 * sum(parts) / len(parts)
+        if score < 40.0 or (name_score is not None and name_score < 0.5):
+            continue
+        scored.append((round(score, 1), entry, entry.name))
+    scored.sort(key=lambda t: (-t[0], fold(t[2]), t[1].id))
+    scored = scored[: query["limit"]]
+    results = []
+    for i, (score, entry, _) in enumerate(scored):
+        runner_up = scored[i + 1][0] if i + 1 < len(scored) else 0.0
+        results.append({
+            "id": entry.id,
+            "name": entry.name,
+            "type": _type_list(entry),
+            "score": score,
+            "match": i == 0 and score >= MATCH_SCORE and score - runner_up >= MATCH_MARGIN,
+            "description": entry.description(),
+        })
+    return results
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def _error(message: str, status: int = 400) -> Response:
+    return _json({"status": "error", "message": message}, status)
+
+
+def manifest() -> dict[str, Any]:
+    """The service manifest (v0.2)."""
+    base = _settings().base
+    here = request.url_root.rstrip("/") + bp.url_prefix
+    return {
+        "versions": ["0.2"],
+        "name": "newsgraph reconciliation",
+        "identifierSpace": f"{base}id/",
+        "schemaSpace": str(iris.NG),
+        "defaultTypes": [{"id": k, "name": v} for k, v in TYPES.items()],
+        "view": {"url": request.url_root + "id/{{id}}"},
+        "preview": {"url": here + "/preview?id={{id}}", "width": 400, "height": 120},
+        "suggest": {"entity": {"service_url": here, "service_path": "/suggest/entity"}},
+    }
+
+
+@bp.route("", methods=["GET", "POST"], strict_slashes=False)
+def service() -> Response:
+    raw = request.values.getlist("queries")
+    if not raw:
+        if request.method == "POST":
+            return _error("POST a form field \"queries\" holding a JSON object of queries")
+        return _json(manifest())
+    if len(raw) > 1:
+        return _error("\"queries\" given more than once")
+    try:
+        batch = json.loads(raw[0])
+    except ValueError as exc:
+        return _error(f"\"queries\" is not JSON: {exc.msg} at position {exc.pos}")
+    if not isinstance(batch, dict):
+        return _error("\"queries\" is a JSON object mapping query ids to queries")
+    if len(batch) > MAX_QUERIES:
+        return _error(f"at most {MAX_QUERIES} queries in one request, got {len(batch)}")
+    try:
+        parsed = {key: _parse_query(q) for key, q in batch.items()}
+    except QueryError as exc:
+        return _error(str(exc))
+    index = _index()
+    try:
+        answer = {key: {"result": reconcile_one(index, q)} for key, q in parsed.items()}
+    except QueryError as exc:
+        return _error(str(exc))
+    return _json(answer)
+
+
+@bp.route("/suggest/entity", methods=["GET"])
+def suggest_entity() -> Response:
+    prefix = request.args.get("prefix", "")
+    if not fold(prefix):
+        return _error("give a \"prefix\" to complete")
+    if len(prefix) > MAX_TEXT:
+        return _error(f"\"prefix\" is longer than {MAX_TEXT} characters")
+    wanted = [t for t in request.args.getlist("type") if t]
+    try:
+        cursor = int(request.args.get("cursor", "0"))
+    except ValueError:
+        return _error("\"cursor\" is a whole number")
+    if cursor < 0:
+        return _error("\"cursor\" is a whole number")
+    hits = [e for e in _index().values()
+            if _type_matches(e, wanted) and any(prefix_match(prefix, n) for n in e.names)]
+    hits.sort(key=lambda e: (not fold(e.name).startswith(fold(prefix)), fold(e.name), e.id))
+    page = hits[cursor: cursor + SUGGEST_PAGE]
+    return _json({"result": [
+        {"id": e.id, "name": e.name, "description": e.description(), "notable": _type_list(e)}
+        for e in page
+    ]})
+
+
+@bp.route("/preview", methods=["GET"])
+def preview() -> Response:
+    ident = request.args.get("id", "")
+    entry = next((e for e in _index().values() if e.id == ident), None)
+    if entry is None:
+        return Response("unknown id\n", status=404, mimetype="text/plain")
+    esc = html.escape
+    lines = [f"<strong>{esc(entry.name)}</strong> <small>{esc(TYPES.get(entry.kind, ''))}</small>"]
+    if len(entry.names) > 1:
+        lines.append("also: " + esc(", ".join(entry.names[1:])))
+    if entry.description():
+        lines.append(esc(entry.description()))
+    link = request.url_root + "id/" + entry.id
+    lines.append(f'<a href="{esc(link)}" target="_blank">{esc(entry.iri)}</a>')
+    if entry.qid:
+        wd = f"https://www.wikidata.org/wiki/{entry.qid}"
+        lines.append(f'<a href="{esc(wd)}" target="_blank">Wikidata {esc(entry.qid)}</a>')
+    body = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>"
+            f"{esc(entry.name)}</title></head><body style=\"font:13px sans-serif;margin:4px\">"
+            + "<br>".join(lines) + "</body></html>")
+    resp = Response(body, mimetype="text/html")
+    # OpenRefine shows the preview in a frame of its own page: allow framing,
+    # and nothing else (no scripts, nothing fetched).
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors *")
+    return resp
