@@ -73,6 +73,11 @@ class Settings:
         return self.root / "seeds"
 
 
+    def shape_folders(self) -> tuple[Path, ...]:
+        """Every folder of shapes the build validates with and the release carries:
+        the shipped shapes first, then any the project adds."""
+        return (self.shapes_dir,)
+
     @property
     def dist_dir(self) -> Path:
         return self.dist if self.dist is not None else self.root / "dist"
