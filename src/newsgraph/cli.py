@@ -86,7 +86,7 @@ def main(ctx: click.Context, project: Path | None, root: Path | None, base: str 
 
 
 @main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
 def init(folder: Path) -> None:
     """Start a newsroom's project in FOLDER: newsgraph.toml, seeds/ with an example
     article and its register, and a README for curators. Never overwrites a file."""
