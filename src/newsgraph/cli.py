@@ -16,7 +16,13 @@ from typing import Any, NoReturn
 import click
 
 from newsgraph.config import Settings, SettingsError, load_settings
-from newsgraph.project import ProjectError, locate_project, read_project_file
+from newsgraph.project import (
+    PROJECT_FILE,
+    ProjectError,
+    init_project,
+    locate_project,
+    read_project_file,
+)
 
 
 @dataclass
@@ -62,16 +68,16 @@ def _set_project(ctx: click.Context, _param: click.Parameter, value: Path | None
 
 def project_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--project DIR`` after the command's name too (``newsgraph build --project x``)."""
-    return click.option("--project", type=click.Path(file_okay=False, path_type=Path),
+    return click.option("--project", type=click.Path(path_type=Path),
                         expose_value=False, callback=_set_project, is_eager=True,
                         help="The project folder (holding newsgraph.toml).")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--project", type=click.Path(path_type=Path),
               help="The project folder, holding newsgraph.toml (default: the working "
                    "directory or the nearest parent that holds one).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), hidden=True,
+@click.option("--root", type=click.Path(path_type=Path), hidden=True,
               help="Old name of --project.")
 @click.option("--base", help="Base IRI of the dataset (default: newsgraph.toml's, else "
                              "https://w3id.org/newsgraph/).")
@@ -90,8 +96,6 @@ def main(ctx: click.Context, project: Path | None, root: Path | None, base: str 
 def init(folder: Path) -> None:
     """Start a newsroom's project in FOLDER: newsgraph.toml, seeds/ with an example
     article and its register, and a README for curators. Never overwrites a file."""
-    from newsgraph.project import PROJECT_FILE, init_project
-
     try:
         written, kept = init_project(folder)
     except ProjectError as exc:

@@ -54,7 +54,8 @@ def locate_project(explicit: Path | None, cwd: Path | None = None) -> Path:
     if explicit is not None:
         folder = explicit.resolve()
         if not folder.is_dir():
-            raise ProjectError(f"--project {folder}: no such folder")
+            what = "not a folder" if folder.exists() else "no such folder"
+            raise ProjectError(f"--project {folder}: {what}")
         if not (folder / PROJECT_FILE).is_file():
             raise ProjectError(f"no {PROJECT_FILE} in {folder}; run `newsgraph init {folder}` "
                                "to make it a project")
@@ -79,7 +80,10 @@ def read_project_file(project: Path) -> dict[str, object]:
     Unknown keys and wrong types raise ProjectError naming the file and the key.
     """
     label = PROJECT_FILE
-    raw = (project / PROJECT_FILE).read_bytes()
+    try:
+        raw = (project / PROJECT_FILE).read_bytes()
+    except OSError as exc:
+        raise ProjectError(f"{label}: cannot read it: {exc.strerror or exc}") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raise ProjectError(f"{label}: starts with a byte order mark; save it as UTF-8 without one")
     try:

@@ -202,3 +202,14 @@ def test_serve_with_explicit_data_needs_no_project(tmp_path):
             process.kill()
             process.wait(timeout=10)
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_project_that_is_not_a_folder_is_one_line(tmp_path, kind):
+    target = tmp_path / "gazette"
+    if kind == "file":
+        target.write_text("x")
+    result = newsgraph(tmp_path, "validate", "--project", str(target))
+    assert result.returncode == 2
+    what = "not a folder" if kind == "file" else "no such folder"
+    assert one_error_line(result.stderr) == f"error: --project {target}: {what}"
