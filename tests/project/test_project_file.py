@@ -185,3 +185,11 @@ def test_every_scaffold_file_goes_into_the_wheel():
             rel = path.relative_to(package).as_posix()
             assert any(fnmatch.fnmatch(rel, g) and rel.count("/") == g.count("/")
                        for g in globs), f"{rel} is not in [tool.setuptools.package-data]"
+
+
+def test_the_publisher_comes_from_the_environment_too(newsroom, monkeypatch):
+    monkeypatch.setenv("NEWSGRAPH_PUBLISHER_NAME", "Night Desk")
+    monkeypatch.setenv("NEWSGRAPH_PUBLISHER_URL", "https://night.example/")
+    settings = settings_for(newsroom)
+    assert (settings.publisher_name, settings.publisher_url) == (
+        "Night Desk", "https://night.example/")
