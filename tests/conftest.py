@@ -91,7 +91,7 @@ def launch_server(
     port = free_port()
     log = log_dir / f"server-{port}.log"
     cmd = [
-        sys.executable, "-m", "newsgraph", "--root", str(REPO), *cli_args,
+        sys.executable, "-m", "newsgraph", "--project", str(REPO), *cli_args,
         "serve", "--no-build", "--data", str(data), "--host", "127.0.0.1",
         "--port", str(port), *serve_args,
     ]
@@ -119,7 +119,7 @@ def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's dataset, built once per session (``newsgraph build``)."""
     dist = tmp_path_factory.mktemp("built") / "dist"
     result = subprocess.run(
-        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist", str(dist), "build"],
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), "--dist", str(dist), "build"],
         capture_output=True, text=True, cwd=REPO, timeout=600,
     )
     if result.returncode != 0:

@@ -308,12 +308,15 @@ def test_a_dataset_is_validated_as_the_union_of_its_graphs(settings):
 
 
 def _project_copy(tmp_path: Path) -> Settings:
+    """Settings whose shipped ontology and shapes are copies a test may break."""
+    shipped = tmp_path / "shipped"
     for folder in ("ontology", "shapes"):
-        (tmp_path / folder).mkdir()
+        (shipped / folder).mkdir(parents=True)
         for source in (ROOT / folder).glob("*.ttl"):
-            (tmp_path / folder / source.name).write_bytes(source.read_bytes())
-    return Settings(root=tmp_path, ontology_dir=tmp_path / "ontology",
-                    shapes_dir=tmp_path / "shapes")
+            (shipped / folder / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "project").mkdir()
+    return Settings(root=tmp_path / "project", ontology_dir=shipped / "ontology",
+                    shapes_dir=shipped / "shapes")
 
 
 def test_a_shape_that_calls_a_remote_endpoint_is_refused(tmp_path):
@@ -339,7 +342,7 @@ def test_owl_imports_in_the_ontology_are_refused(tmp_path):
 
 def test_missing_shapes_folder_is_a_clear_error(tmp_path):
     with pytest.raises(TrustedFilesError, match="folder not found"):
-        validate(Graph(), Settings(root=tmp_path, shapes_dir=tmp_path / "shapes"))
+        validate(Graph(), Settings(root=tmp_path, shapes_dir=tmp_path / "missing"))
 
 
 def test_trusted_files_are_parsed_once(settings):

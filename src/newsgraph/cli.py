@@ -1,37 +1,119 @@
-"""The ``newsgraph`` command: build, validate, serve, link, export.
+"""The ``newsgraph`` command: init, build, validate, serve, link, export.
 
-Each command parses its options into ``Settings`` and hands over to the module
-that owns that step; nothing here knows how the step is done.
+Each command finds its project (``newsgraph.toml`` here or in a parent folder,
+or ``--project``), parses its options into ``Settings`` and hands over to the
+module that owns that step; nothing here knows how the step is done.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
-from newsgraph.config import Settings, load_settings
+from newsgraph.config import Settings, SettingsError, load_settings
+from newsgraph.project import (
+    PROJECT_FILE,
+    ProjectError,
+    init_project,
+    locate_project,
+    read_project_file,
+)
 
 
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj
+@dataclass
+class _Options:
+    """The group's options; settings are made when a command knows what it needs."""
+
+    project: Path | None
+    base: str | None
+    dist: Path | None
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _settings(ctx: click.Context, need_project: bool = True) -> Settings:
+    """Settings for this run: defaults < newsgraph.toml < NEWSGRAPH_* < options.
+
+    Prints the project folder it uses. Without a project, exits 2 with one line,
+    unless the command can run on explicit data alone (``need_project=False``).
+    """
+    options: _Options = ctx.obj
+    try:
+        try:
+            root: Path | None = locate_project(options.project)
+        except ProjectError:
+            if need_project or options.project is not None:
+                raise
+            root = None
+        click.echo(f"project: {root}" if root else
+                   "project: none found; using the default settings", err=True)
+        return load_settings(root, read_project_file(root) if root else None,
+                             base=options.base, dist=options.dist)
+    except (ProjectError, SettingsError) as exc:
+        _fail(str(exc))
+
+
+def _set_project(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.obj.project = value
+
+
+def project_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--project DIR`` after the command's name too (``newsgraph build --project x``)."""
+    return click.option("--project", type=click.Path(path_type=Path),
+                        expose_value=False, callback=_set_project, is_eager=True,
+                        help="The project folder (holding newsgraph.toml).")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder with seeds/, ontology/ and shapes/ (default: found from here).")
-@click.option("--base", help="Base IRI of the dataset (default https://w3id.org/newsgraph/).")
+@click.option("--project", type=click.Path(path_type=Path),
+              help="The project folder, holding newsgraph.toml (default: the working "
+                   "directory or the nearest parent that holds one).")
+@click.option("--root", type=click.Path(path_type=Path), hidden=True,
+              help="Old name of --project.")
+@click.option("--base", help="Base IRI of the dataset (default: newsgraph.toml's, else "
+                             "https://w3id.org/newsgraph/).")
 @click.option("--dist", type=click.Path(path_type=Path),
-              help="Where the build publishes (default ROOT/dist).")
+              help="Where the build publishes (default PROJECT/dist).")
 @click.version_option(package_name="newsgraph")
 @click.pass_context
-def main(ctx: click.Context, root: Path | None, base: str | None, dist: Path | None) -> None:
+def main(ctx: click.Context, project: Path | None, root: Path | None, base: str | None,
+         dist: Path | None) -> None:
     """Publish news articles as a validated knowledge graph."""
-    ctx.obj = load_settings(root=root.resolve() if root else None, base=base, dist=dist)
+    ctx.obj = _Options(project=project or root, base=base, dist=dist)
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def init(folder: Path) -> None:
+    """Start a newsroom's project in FOLDER: newsgraph.toml, seeds/ with an example
+    article and its register, and a README for curators. Never overwrites a file."""
+    try:
+        written, kept = init_project(folder)
+    except ProjectError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write the project into {folder.resolve()}: {exc.strerror or exc}")
+    root = folder.resolve()
+    click.echo(f"project: {root}", err=True)
+    for rel in written:
+        click.echo(f"wrote {rel.as_posix()}", err=True)
+    for rel in kept:
+        click.echo(f"kept your {rel.as_posix()}", err=True)
+    click.echo(f"next: set base and publisher in {root / PROJECT_FILE}, then run "
+               "`newsgraph validate` in that folder", err=True)
+
+
+@main.command()
+@project_option
 @click.pass_context
 def build(ctx: click.Context) -> None:
     """Read seeds/, map, validate, and publish the dumps and store to dist/."""
@@ -41,6 +123,7 @@ def build(ctx: click.Context) -> None:
 
 
 @main.command()
+@project_option
 @click.pass_context
 def validate(ctx: click.Context) -> None:
     """Run every check of the build without writing anything."""
@@ -50,6 +133,7 @@ def validate(ctx: click.Context) -> None:
 
 
 @main.command()
+@project_option
 @click.pass_context
 def coverage(ctx: click.Context) -> None:
     """Print the sentence-by-sentence coverage table (Markdown) of every article."""
@@ -77,6 +161,7 @@ def coverage(ctx: click.Context) -> None:
 @click.option("--sparql-timeout", type=float, help="Seconds a SPARQL query may run (default 10).")
 @click.option("--service-allow", multiple=True,
               help="A SERVICE endpoint queries may call (repeatable; none by default).")
+@project_option
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: int,
           serve_base: str | None, no_build: bool, sparql_timeout: float | None,
@@ -86,7 +171,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
 
     if serve_base is not None and not serve_base.endswith("/"):
         serve_base += "/"
-    settings = _settings(ctx).with_overrides(
+    # with --data nothing of a project is needed; one found still gives its settings
+    settings = _settings(ctx, need_project=data is None).with_overrides(
         base=serve_base,
         sparql_timeout_s=sparql_timeout,
         service_allow_list=tuple(service_allow) or None,
@@ -118,6 +204,7 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
 @click.option("--replay", type=click.Path(file_okay=False, path_type=Path),
               help="Answer from recorded Wikidata responses in this folder, not the network.")
 @click.option("--wikidata-url", help="Wikidata's address (default https://www.wikidata.org).")
+@project_option
 @click.pass_context
 def link(ctx: click.Context, ids: tuple[str, ...], check: bool, accepts: tuple[str, ...],
          interactive: bool, replay: Path | None, wikidata_url: str | None) -> None:
@@ -157,6 +244,7 @@ def export() -> None:
               help="Write the commands here (default: standard output).")
 @click.option("--instance-of", metavar="QID",
               help="Class for P31 of each new item (e.g. the item for 'meeting'), checked by you.")
+@project_option
 @click.pass_context
 def export_quickstatements(ctx: click.Context, data: Path | None, output: Path | None,
                            instance_of: str | None) -> None:
@@ -167,4 +255,5 @@ def export_quickstatements(ctx: click.Context, data: Path | None, output: Path |
     """
     from newsgraph.curation.quickstatements import run_export
 
-    sys.exit(run_export(_settings(ctx), data=data, output=output, instance_of=instance_of))
+    settings = _settings(ctx, need_project=data is None)
+    sys.exit(run_export(settings, data=data, output=output, instance_of=instance_of))

@@ -1,38 +1,44 @@
 """Settings read once, in one place, and passed down.
 
 Every tunable of the pipeline and the server lives here with its documented
-default; command-line options and ``NEWSGRAPH_*`` environment variables override
-them. Nothing else in the code reads the environment.
+default. A project's ``newsgraph.toml`` sets some of them, ``NEWSGRAPH_*``
+environment variables override the file, and command-line options override
+both. Nothing else in the code reads the environment.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import dataclass, field, fields, replace
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from newsgraph.resources import ONTOLOGY_DIR, SHAPES_DIR
 
 DEFAULT_BASE = "https://w3id.org/newsgraph/"
 
 
-def find_project_root(start: Path | None = None) -> Path:
-    """The folder holding ``ontology/`` and ``shapes/``: the working directory or
-    one of its parents, else the checkout this package was installed from."""
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "ontology").is_dir() and (candidate / "shapes").is_dir():
-            return candidate
-    return Path(__file__).resolve().parents[2]
+class SettingsError(ValueError):
+    """A setting has a value it cannot take; the message names where it came from."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    root: Path = field(default_factory=find_project_root)
-    # the vocabulary and the shapes the package ships (tests point them at copies)
+    # the project folder (newsgraph.toml, seeds/, optional shapes/); None only where
+    # a command needs no project (serving or exporting an explicit data file)
+    root: Path | None = None
+    # the vocabulary and the shapes the package ships; a project cannot change them
+    # (never read from newsgraph.toml or the environment; tests pass copies)
     ontology_dir: Path = ONTOLOGY_DIR
     shapes_dir: Path = SHAPES_DIR
     base: str = DEFAULT_BASE
+    # who publishes the dataset, for its description (VoID/DCAT)
+    publisher_name: str | None = None
+    publisher_url: str | None = None
     # where the build writes; a symlink swapped atomically to a release folder
     dist: Path | None = None
     # SPARQL endpoint limits (documented in docs/http.md)
@@ -69,49 +75,157 @@ class Settings:
     wikidata_min_interval_s: float = 1.0
 
     @property
-    def seeds(self) -> Path:
-        return self.root / "seeds"
+    def project(self) -> Path:
+        if self.root is None:
+            raise SettingsError("this needs a project folder (newsgraph.toml), and none was given")
+        return self.root
 
+    @property
+    def seeds(self) -> Path:
+        return self.project / "seeds"
+
+    def project_shapes(self) -> Path | None:
+        """The project's own ``shapes/`` folder, if it has any ``*.ttl``; not the
+        shipped one (this repository's top-level shapes/ is the package's)."""
+        if self.root is None:
+            return None
+        folder = self.root / "shapes"
+        if not folder.is_dir() or folder.resolve() == self.shapes_dir.resolve():
+            return None
+        return folder if any(folder.glob("*.ttl")) else None
 
     def shape_folders(self) -> tuple[Path, ...]:
         """Every folder of shapes the build validates with and the release carries:
         the shipped shapes first, then any the project adds."""
-        return (self.shapes_dir,)
+        extra = self.project_shapes()
+        return (self.shapes_dir,) if extra is None else (self.shapes_dir, extra)
 
     @property
     def dist_dir(self) -> Path:
-        return self.dist if self.dist is not None else self.root / "dist"
+        return self.dist if self.dist is not None else self.project / "dist"
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _coerce(kind: type, raw: str) -> object:
-    if kind is float:
-        return float(raw)
+# Never configurable: where the project is comes from the command line or the
+# working directory, and the ontology and shapes are the package's.
+NOT_CONFIGURABLE = frozenset({"root", "ontology_dir", "shapes_dir"})
+
+# Values where 0 means nothing would work (a 0 s timeout, a 0-row answer).
+_POSITIVE = frozenset({
+    "sparql_timeout_s", "sparql_max_rows", "sparql_max_query_bytes", "sparql_max_body_bytes",
+    "sparql_max_nesting", "sparql_max_concurrent", "wikidata_timeout_s",
+})
+_IRIS = frozenset({"base", "data_license", "publisher_url", "wikidata_url"})
+
+
+def configurable() -> tuple[str, ...]:
+    """The fields newsgraph.toml and ``NEWSGRAPH_*`` may set."""
+    return tuple(f.name for f in fields(Settings) if f.name not in NOT_CONFIGURABLE)
+
+
+@functools.cache
+def kind_of(name: str) -> type:
+    """The type a field holds: ``str | None`` -> ``str``, ``tuple[str, ...]`` -> ``tuple``."""
+    hint = typing.get_type_hints(Settings)[name]
+    if isinstance(hint, types.UnionType):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    return typing.get_origin(hint) or hint
+
+
+def expected(name: str) -> str:
+    """What a field takes, in words, for error messages."""
+    kind = kind_of(name)
+    if name in _IRIS:
+        return "an absolute http(s) IRI in quotes"
+    if kind is bool:
+        return "true or false"
     if kind is int:
-        return int(raw)
+        return "a whole number" + (" of at least 1" if name in _POSITIVE else " of at least 0")
+    if kind is float:
+        return "a number" + (" above 0" if name in _POSITIVE else " of at least 0")
     if kind is tuple:
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return "a list of strings"
     if kind is Path:
-        return Path(raw)
+        return "a path in quotes"
+    return "a non-empty string in quotes"
+
+
+def check_value(name: str, value: object) -> object:
+    """``value`` as field ``name`` holds it; ValueError (saying what is expected)
+    if it has the wrong type or range. Takes what TOML gives (numbers, lists)."""
+    kind = kind_of(name)
+    wrong = ValueError(expected(name))
+    if isinstance(value, bool) and kind is not bool:
+        raise wrong
+    if kind is float and isinstance(value, int | float):
+        if value < 0 or (name in _POSITIVE and value == 0):
+            raise wrong
+        return float(value)
+    if kind is int and isinstance(value, int):
+        if value < (1 if name in _POSITIVE else 0):
+            raise wrong
+        return value
+    if kind is tuple and isinstance(value, list | tuple):
+        if not all(isinstance(item, str) and item.strip() for item in value):
+            raise wrong
+        return tuple(item.strip() for item in value)
+    if kind is Path and isinstance(value, str | Path) and str(value):
+        return Path(value)
+    if kind is str and isinstance(value, str) and value.strip():
+        if name in _IRIS:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or any(
+                    c.isspace() or c in '<>"{}|\\^`' for c in value):
+                raise wrong
+        if name == "base" and not value.endswith("/"):
+            value += "/"  # paths are appended to the base
+        return value
+    raise wrong
+
+
+def _from_text(name: str, raw: str) -> object:
+    """An environment variable's text as the value ``check_value`` takes."""
+    kind = kind_of(name)
+    if kind is tuple:
+        return [part for part in raw.split(",") if part.strip()]
+    if kind in (int, float):
+        try:
+            return int(raw) if kind is int else float(raw)
+        except ValueError:
+            raise ValueError(expected(name)) from None
     return raw
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Defaults, then ``NEWSGRAPH_<FIELD>`` environment variables, then ``overrides``."""
-    settings = Settings()
-    from_env: dict[str, object] = {}
-    for f in fields(Settings):
-        raw = os.environ.get(f"NEWSGRAPH_{f.name.upper()}")
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The settings ``NEWSGRAPH_<FIELD>`` variables give; SettingsError names a bad one."""
+    environ = os.environ if environ is None else environ
+    out: dict[str, object] = {}
+    for name in configurable():
+        variable = f"NEWSGRAPH_{name.upper()}"
+        raw = environ.get(variable)
         if raw is None:
             continue
-        default = getattr(settings, f.name)
-        kind = Path if default is None or isinstance(default, Path) else type(default)
-        from_env[f.name] = _coerce(kind, raw)
-    settings = replace(settings, **from_env)
-    base = overrides.get("base")
-    if isinstance(base, str) and not base.endswith("/"):
-        overrides["base"] = base + "/"
-    return settings.with_overrides(**overrides)
+        try:
+            out[name] = check_value(name, _from_text(name, raw))
+        except ValueError as exc:
+            raise SettingsError(f"{variable}={raw!r}: expected {exc}") from None
+    return out
+
+
+def load_settings(root: Path | None = None, from_file: Mapping[str, object] | None = None,
+                  **overrides: object) -> Settings:
+    """Defaults, then ``from_file`` (a project's newsgraph.toml, already checked),
+    then ``NEWSGRAPH_<FIELD>`` environment variables, then ``overrides`` (the
+    command line; ``None`` values are ignored)."""
+    values: dict[str, object] = {**(from_file or {}), **from_environment()}
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        try:
+            values[name] = check_value(name, value) if name in _IRIS else value
+        except ValueError as exc:
+            raise SettingsError(f"--{name.replace('_', '-')} {value}: expected {exc}") from None
+    return Settings(root=root, **values)  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 def _serve(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "newsgraph", "--root", str(REPO), *args],
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), *args],
         capture_output=True, text=True, timeout=timeout, cwd=REPO,
     )
 
@@ -37,7 +37,7 @@ def test_serve_builds_the_dataset_when_it_is_missing_and_prints_the_url(tmp_path
     dist = tmp_path / "dist"
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist", str(dist), "serve",
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), "--dist", str(dist), "serve",
          "--port", str(port), "--workers", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
     )

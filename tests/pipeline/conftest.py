@@ -13,10 +13,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of seeds/, ontology/ and shapes/ that a test may edit."""
+    """A copy of the repository's project (newsgraph.toml and seeds/) that a test
+    may edit; the ontology and shapes are the package's, as for any project."""
     root = tmp_path / "project"
-    for name in ("seeds", "ontology", "shapes"):
-        shutil.copytree(REPO / name, root / name)
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    shutil.copy2(REPO / "newsgraph.toml", root / "newsgraph.toml")
     return root
 
 

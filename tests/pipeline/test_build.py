@@ -19,7 +19,7 @@ from .conftest import ANNOTATIONS, ENTITIES
 
 def newsgraph(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "newsgraph", "--root", str(root), *args],
+        [sys.executable, "-m", "newsgraph", "--project", str(root), *args],
         capture_output=True, text=True, timeout=300,
     )
 

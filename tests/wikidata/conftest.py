@@ -40,12 +40,11 @@ def known_wrong_qids() -> set[str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of seeds/ (the register and the articles) that a test may change."""
+    """A copy of the project (newsgraph.toml, the register and the articles) that a
+    test may change."""
     root = tmp_path / "project"
     shutil.copytree(REPO / "seeds", root / "seeds")
-    for name in ("ontology", "shapes"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
+    shutil.copy2(REPO / "newsgraph.toml", root / "newsgraph.toml")
     return root
 
 
@@ -56,10 +55,10 @@ def register(project: Path) -> Path:
 
 @pytest.fixture
 def run(project: Path) -> Callable[..., Result]:
-    """Run ``newsgraph --root <copy> ARGS…`` in-process; returns click's Result."""
+    """Run ``newsgraph --project <copy> ARGS…`` in-process; returns click's Result."""
 
     def invoke(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, ["--root", str(project), *args], input=input,
+        return CliRunner().invoke(main, ["--project", str(project), *args], input=input,
                                   catch_exceptions=False)
 
     return invoke
@@ -133,7 +132,7 @@ def json_answer(data: object, status: int = 200,
 def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real dataset, built once from seeds/ with ``newsgraph build``."""
     dist = tmp_path_factory.mktemp("built") / "dist"
-    proc = subprocess.run([sys.executable, "-m", "newsgraph", "--root", str(REPO),
+    proc = subprocess.run([sys.executable, "-m", "newsgraph", "--project", str(REPO),
                            "--dist", str(dist), "build"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"newsgraph build failed:\n{proc.stderr[-3000:]}"
@@ -164,7 +163,7 @@ def start_server(dist: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist", str(dist), "serve",
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), "--dist", str(dist), "serve",
          "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-build", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     url = f"http://127.0.0.1:{port}"

@@ -16,7 +16,7 @@ ARTICLE_URL = "https://www.cubaheadlines.com/articles/309517"
 
 
 def export(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsgraph", "--root", str(REPO), "export",
+    return subprocess.run([sys.executable, "-m", "newsgraph", "--project", str(REPO), "export",
                            "quickstatements", *args], capture_output=True, text=True,
                           timeout=120)
 

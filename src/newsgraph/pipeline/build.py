@@ -95,7 +95,12 @@ def ungrounded_tenures(ds: Dataset, corpus: Corpus, base: str) -> list[Located]:
 def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None] | None = None
               ) -> int:
     """Run the pipeline; returns the exit status. Messages go to stderr."""
-    from newsgraph.pipeline.validation import format_finding, validate
+    from newsgraph.pipeline.validation import (
+        TrustedFilesError,
+        format_finding,
+        load_trusted,
+        validate,
+    )
 
     if echo is None and sys.stderr.isatty():
         echo = _stderr
@@ -113,9 +118,19 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
 
     try:
         ontology = read_folder(settings.ontology_dir)
+        trusted = load_trusted(settings)  # read once here, so a bad file is one clear line
     except RdfFileError as exc:
-        _stderr(f"error: ontology/{exc}")
+        _stderr(f"error: the ontology newsgraph ships: {exc}")
         return EXIT_INVALID
+    except TrustedFilesError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_INVALID
+    own_ontology = settings.project / "ontology"
+    if own_ontology.is_dir() and own_ontology.resolve() != settings.ontology_dir.resolve():
+        _stderr("note: ontology/ of the project is not read: the vocabulary is newsgraph's "
+                "own; a project may add shapes/ of its own")
+    if len(trusted.project_shapes):
+        _stderr(f"checking with the project's own shapes too: {settings.project / 'shapes'}")
 
     with step("mapping", echo):
         ds = map_corpus(corpus, settings.base)

@@ -1,7 +1,8 @@
 """Validate a data graph against the trusted shapes and ontology.
 
-The shapes (``shapes/*.ttl``) and the ontology (``ontology/*.ttl``) come from the
-project folder only, are parsed once per process, and are handed to pyshacl
+The shapes and the ontology are the package's; a project may add shapes of its
+own (``shapes/*.ttl``), checked in a run of their own so that they can only add
+findings. All are parsed once per process, and are handed to pyshacl
 explicitly, so nothing in the data can add or change a constraint: pyshacl would
 otherwise read shapes from the data graph, and the data could widen the class
 hierarchy that ``sh:class`` relies on. Data triples that speak about shapes or
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from rdflib.term import Node
 
 from newsgraph.config import Settings
 from newsgraph.iris import ONTOLOGY, PREFIXES, SH, SHAPES
+from newsgraph.rdf_files import RdfFileError, parse_file
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _RANK = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -127,66 +129,108 @@ def format_finding(f: Finding) -> str:
 
 @dataclass(frozen=True)
 class Trusted:
-    shapes: Graph
+    shapes: Graph  # the shapes the package ships
     ontology: Graph
     # property shape -> the node shape holding it, to name findings after the latter
     owners: dict[Node, Node]
+    # the project's own shapes, validated on their own (see validate_with); empty if none
+    project_shapes: Graph = field(default_factory=Graph)
 
 
-def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+def _signature(folder: Path, required: bool = True) -> tuple[tuple[str, int, int], ...]:
     if not folder.is_dir():
+        if not required:
+            return ()
         raise TrustedFilesError(f"{folder}: folder not found")
     files = sorted(folder.glob("*.ttl"))
-    if not files:
+    if not files and required:
         raise TrustedFilesError(f"{folder}: no *.ttl files")
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 
-def _parse(files: Iterable[tuple[str, int, int]], public_id: str) -> Graph:
+def _label(path: Path) -> str:
+    """``shapes/extra.ttl``: the file as a curator finds it in the project."""
+    return f"{path.parent.name}/{path.name}"
+
+
+def _parse_one(name: str) -> Graph:
+    path = Path(name)
+    try:
+        return parse_file(path)  # the one reader: no BOM, no owl:imports, nothing fetched
+    except RdfFileError as exc:
+        raise TrustedFilesError(f"{path.parent.name}/{exc}") from None
+
+
+def _parse(files: Iterable[tuple[str, int, int]]) -> Graph:
     graph = Graph()
     for name, _, _ in files:
-        raw = Path(name).read_bytes()
-        if raw.startswith(b"\xef\xbb\xbf"):
-            raise TrustedFilesError(f"{name}: starts with a UTF-8 byte order mark; remove it")
-        try:
-            graph.parse(data=raw.decode("utf-8"), format="turtle", publicID=public_id)
-        except Exception as exc:  # rdflib raises several types for bad Turtle
-            raise TrustedFilesError(f"{name}: not valid Turtle: {exc}") from exc
-        if (None, OWL.imports, None) in graph:
-            raise TrustedFilesError(f"{name}: owl:imports is not allowed; nothing is fetched")
+        graph += _parse_one(name)
     return graph
 
 
-def _check_sparql(shapes: Graph) -> None:
+def _check_sparql(shapes: Graph, where: str = "") -> None:
     for pred in (SH.select, SH.ask, SH.construct, SH.update):
         for node, text in shapes.subject_objects(pred):
             match = _REMOTE_KEYWORDS.search(str(text))
             if match:
                 owner = shapes.value(predicate=SH.sparql, object=node) or node
                 raise TrustedFilesError(
-                    f"a SPARQL constraint of {owner} uses {match.group(1).upper()}: "
+                    f"{where}a SPARQL constraint of {owner} uses {match.group(1).upper()}: "
                     "shapes may read only the data graph"
                 )
 
 
-def _owners(shapes: Graph) -> dict[Node, Node]:
+def _shipped_node(node: Node, shipped: Graph) -> bool:
+    return isinstance(node, URIRef) and (
+        str(node).startswith(SHAPES) or (node, None, None) in shipped)
+
+
+def _project_file(name: str, shipped: Graph) -> Graph:
+    """One project shapes file, refused if it speaks about a shipped shape.
+
+    Validated on their own, project shapes could not change the shipped ones
+    anyway; refusing such statements says so instead of silently ignoring an
+    ``sh:deactivated`` or ``sh:severity`` meant for a shipped shape.
+    """
+    graph = _parse_one(name)
+    label = _label(Path(name))
+    for triple in graph:
+        node = next((n for n in (triple[0], triple[2]) if _shipped_node(n, shipped)), None)
+        if node is not None:
+            raise TrustedFilesError(
+                f"{label}: speaks about {compact(str(node))}, which newsgraph ships; a "
+                "project's shapes add checks of their own and cannot change, switch off or "
+                "refer to the shipped ones: give the shape an IRI of your own")
+    _check_sparql(graph, f"{label}: ")
+    return graph
+
+
+def _owners(*graphs: Graph) -> dict[Node, Node]:
     owners: dict[Node, Node] = {}
-    for node_shape, prop_shape in shapes.subject_objects(SH.property):
-        owners.setdefault(prop_shape, node_shape)
+    for shapes in graphs:
+        for node_shape, prop_shape in shapes.subject_objects(SH.property):
+            owners.setdefault(prop_shape, node_shape)
     return owners
 
 
 @lru_cache(maxsize=8)
-def _load(shapes_sig: tuple, ontology_sig: tuple) -> Trusted:
-    shapes = _parse(shapes_sig, SHAPES)
-    ontology = _parse(ontology_sig, ONTOLOGY)
+def _load(shapes_sig: tuple, ontology_sig: tuple, project_sig: tuple) -> Trusted:
+    shapes = _parse(shapes_sig)
+    ontology = _parse(ontology_sig)
     _check_sparql(shapes)
-    return Trusted(shapes=shapes, ontology=ontology, owners=_owners(shapes))
+    project = Graph()
+    for name, _, _ in project_sig:
+        project += _project_file(name, shapes)
+    return Trusted(shapes=shapes, ontology=ontology, owners=_owners(shapes, project),
+                   project_shapes=project)
 
 
 def load_trusted(settings: Settings) -> Trusted:
-    """The shapes and ontology of ``settings``; parsed again only if a file changed."""
-    return _load(_signature(settings.shapes_dir), _signature(settings.ontology_dir))
+    """The shipped shapes and ontology, and the project's own shapes, of
+    ``settings``; parsed again only if a file changed."""
+    project = settings.project_shapes()
+    return _load(_signature(settings.shapes_dir), _signature(settings.ontology_dir),
+                 _signature(project, required=False) if project else ())
 
 
 # --------------------------------------------------------------------------
@@ -337,20 +381,12 @@ def _findings(report: Graph, trusted: Trusted) -> list[Finding]:
     return found
 
 
-def validate(data: Graph, settings: Settings) -> ValidationReport:
-    """Validate ``data`` with the trusted shapes and ontology of ``settings``.
-
-    ``data`` is a graph, or a dataset taken as the union of its graphs (its
-    ontology graph left out). Vocabulary triples in the data that are not in the
-    trusted ontology are reported as Violations and not used.
-    """
-    trusted = load_trusted(settings)
-    clean, refused = _split_vocabulary(data, trusted.ontology)
+def _run(data: Graph, shapes: Graph, ontology: Graph, inplace: bool) -> Graph:
     with _LOCK:
         _, report, _ = pyshacl.validate(
-            clean,
-            shacl_graph=trusted.shapes,
-            ont_graph=trusted.ontology,
+            data,
+            shacl_graph=shapes,
+            ont_graph=ontology,
             inference="none",
             advanced=True,
             allow_infos=True,
@@ -359,8 +395,35 @@ def validate(data: Graph, settings: Settings) -> ValidationReport:
             do_owl_imports=False,
             meta_shacl=False,
             js=False,
-            inplace=True,  # `clean` is our own copy; pyshacl still copies to mix in the ontology
+            inplace=inplace,
         )
-    findings = sorted(set(_findings(report, trusted) + refused), key=Finding.sort_key)
+    return report
+
+
+def validate_with(data: Graph, trusted: Trusted) -> ValidationReport:
+    """Validate ``data`` with the shipped shapes, then, on their own, the project's.
+
+    Two runs, so that no statement in a project file can remove, weaken or
+    retarget a shipped shape: the shipped run is exactly what it would be
+    without a project. The report is the union of both runs' findings.
+    """
+    clean, refused = _split_vocabulary(data, trusted.ontology)
+    # `clean` is our own copy; pyshacl still copies to mix in the ontology
+    reports = [_run(clean, trusted.shapes, trusted.ontology, inplace=True)]
+    if len(trusted.project_shapes):
+        # a copy: the project's SHACL rules (sh:rule) may add triples to what they see
+        reports.append(_run(clean, trusted.project_shapes, trusted.ontology, inplace=False))
+    found = [f for report in reports for f in _findings(report, trusted)]
+    findings = sorted(set(found + refused), key=Finding.sort_key)
     conforms = not any(f.severity == "Violation" for f in findings)
     return ValidationReport(conforms=conforms, findings=findings)
+
+
+def validate(data: Graph, settings: Settings) -> ValidationReport:
+    """Validate ``data`` with the trusted shapes and ontology of ``settings``.
+
+    ``data`` is a graph, or a dataset taken as the union of its graphs (its
+    ontology graph left out). Vocabulary triples in the data that are not in the
+    trusted ontology are reported as Violations and not used.
+    """
+    return validate_with(data, load_trusted(settings))
