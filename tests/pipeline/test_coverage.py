@@ -33,3 +33,10 @@ def test_every_sentence_of_the_first_article_yields_facts_but_the_faq_questions(
     assert empty == ["Understanding Cuba-China Relations",
                      "Why is Cuba seeking support from China?"]
 
+
+def test_every_sentence_of_the_second_article_yields_a_statement():
+    corpus = load_corpus(REPO / "seeds")
+    second = article(corpus, "radioreloj-2025-05-12-rodriguez-wang-yi")
+    rows = sentence_facts(corpus, second)
+    assert len(rows) == 8
+    assert all(any("quote `" in f or "claim `" in f for f in facts) for _, facts in rows), rows

@@ -237,6 +237,75 @@ def test_each_statement_has_exactly_one_kind(store, corpus):
     assert {n for _, n in rows} == {"1"}
 
 
+# --- the second article (Radio Reloj on the foreign ministers' meeting), selected by its graph
+SECOND = "radioreloj-2025-05-12-rodriguez-wang-yi"
+
+
+def test_the_foreign_ministers_met_in_beijing_the_day_before_the_forum(store):
+    rows = select(store, """
+        SELECT ?m ?date ?who ?role ?capacity ?source WHERE {
+          ?m a ng:Meeting ; schema:location id:place/beijing ; schema:startDate ?date ;
+             prov:wasDerivedFrom ?source ; prov:qualifiedAssociation ?a .
+          ?a prov:agent ?who ; prov:hadRole ?role ; ng:capacity ?capacity .
+          FILTER NOT EXISTS { ?m ng:dateExpression ?words } }""", SECOND)
+    meeting, source = "meeting/rodriguez-parrilla-wang-yi-beijing-2025-05-12", \
+        "work/efe-2025-05-12-rodriguez-wang-yi"
+    assert rows == {
+        (meeting, "2025-05-12", "person/wang-yi", "https://w3id.org/newsgraph/def#Host",
+         "post/minister-of-foreign-affairs-china", source),
+        (meeting, "2025-05-12", "person/bruno-rodriguez-parrilla",
+         "https://w3id.org/newsgraph/def#Visitor", "post/minister-of-foreign-affairs-cuba",
+         source),
+    }
+
+
+def test_what_each_foreign_minister_said_at_the_beijing_meeting(store):
+    rows = select(store, """
+        SELECT ?speaker (COUNT(?s) AS ?n) WHERE {
+          ?s a ng:IndirectQuote ;
+             prov:wasGeneratedBy id:meeting/rodriguez-parrilla-wang-yi-beijing-2025-05-12 ;
+             prov:wasAttributedTo ?speaker } GROUP BY ?speaker""", SECOND)
+    assert rows == {("person/bruno-rodriguez-parrilla", "4"), ("person/wang-yi", "4")}
+    about = select(store, """
+        SELECT ?concept WHERE { ?s prov:wasAttributedTo id:person/bruno-rodriguez-parrilla ;
+          schema:about ?concept . ?concept a skos:Concept }""", SECOND)
+    assert ("concept/one-china-principle",) in about
+
+
+def test_the_second_article_names_the_forum_the_first_one_defines_and_needs_no_correction(
+        store):
+    forum = "meeting/china-celac-forum-fourth-ministerial-meeting-2025-05-13"
+    rows = select(store, f"""
+        SELECT ?anchor WHERE {{ GRAPH <{BASE}graph/{SECOND}> {{
+          id:{forum} ng:evidence/nif:anchorOf ?anchor }} }}""")
+    assert ("the fourth ministerial meeting of the China-CELAC Forum",) in rows
+    defined = select(store, f"""
+        SELECT ?g WHERE {{ GRAPH ?g {{ id:{forum} a ng:Meeting ; schema:name ?name }} }}""")
+    assert defined == {(f"{BASE}graph/{FIRST}",)}
+    claims = select(store, f"""
+        SELECT ?by WHERE {{ ?s a ng:EditorialClaim ; prov:wasAttributedTo ?by ;
+          schema:about id:{forum} }}""", SECOND)
+    assert claims == {("organization/radio-reloj",)}
+    assert select(store, f"SELECT ?c WHERE {{ id:article/{SECOND} schema:correction ?c }}") \
+        == set()
+
+
+def test_the_datelines_havana_is_the_city(store):
+    rows = select(store, """
+        SELECT ?who WHERE { ?who ng:evidence ?span . ?span nif:anchorOf "Havana" ;
+          nif:beginIndex 0 }""", SECOND)
+    assert rows == {("place/havana",)}
+
+
+def test_wang_yis_tenure_starts_at_his_reappointment_with_its_sources(store):
+    rows = select(store, """
+        SELECT ?start ?src WHERE {
+          id:tenure/wang-yi-minister-of-foreign-affairs org:memberDuring ?i .
+          ?i time:hasBeginning/time:inXSDDate ?start ; prov:wasDerivedFrom ?src }""")
+    assert rows == {("2023-07-25", "work/reuters-2023-07-25-wang-yi"),
+                    ("2023-07-25", "work/gulf-news-2023-07-25-wang-yi")}
+
+
 def test_wikidata_links_are_exactly_the_confirmed_ones(store):
     rows = select(store, "SELECT ?x ?wd WHERE { ?x owl:sameAs ?wd }")
     found = {x: wd.removeprefix("http://www.wikidata.org/entity/") for x, wd in rows}
