@@ -20,7 +20,7 @@ from newsgraph.pipeline.annotations import load_corpus
 REPO = Path(__file__).resolve().parents[2]
 BASE = "https://w3id.org/newsgraph/"
 ID = BASE + "id/"
-# The article whose facts reference/FACTS.md checks; its tests select it by its graph.
+# The first article; tests of its facts select it by its graph.
 FIRST = "cubaheadlines-309517"
 PREFIXES = f"""
 PREFIX ng: <https://w3id.org/newsgraph/def#>
@@ -35,7 +35,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX id: <{ID}>
 """
 
-# reference/FACTS.md, confirmed identifiers, by our ids
+# the confirmed identifiers (docs/wikidata.md), by our ids
 CONFIRMED = {
     "person/wang-xiaohong": "Q18109475",
     "person/lazaro-alberto-alvarez-casas": "Q114436521",
