@@ -25,8 +25,22 @@ def only(project: Path) -> str:
 
 def test_the_seed_annotations_load(project):
     corpus = load_corpus(project / "seeds")
-    assert [a.slug for a in corpus.articles] == ["cubaheadlines-309517"]
+    folders = sorted(p.name for p in (project / "seeds").iterdir() if p.is_dir())
+    assert [a.slug for a in corpus.articles] == folders
+    assert "cubaheadlines-309517" in folders
     assert corpus.entities["wang-xiaohong"].fields["wikidata"] == "Q18109475"
+
+
+def test_while_an_article_cannot_be_read_its_meetings_are_not_called_unknown(project):
+    # Another article refers to a meeting the first one defines: while the first
+    # cannot be read, that reference is not reported as unknown.
+    path = project / ANNOTATIONS
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    found = problems(project)
+    assert len(found) == 1 and "byte order mark" in found[0], found
+    assert any("china-celac-forum-fourth-ministerial-meeting-2025-05-13" in a.read_text(
+        encoding="utf-8") for a in (project / "seeds").glob("*/annotations.yaml")
+        if a != path), "no other article refers to the first one's meetings"
 
 
 def test_misspelled_field_names_file_line_record_and_suggests(project, edit):

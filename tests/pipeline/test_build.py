@@ -117,6 +117,15 @@ def test_validate_checks_without_writing(project):
     assert not (project / ".dist.releases").exists()
 
 
+def test_a_note_about_the_register_is_said_once_however_many_articles(project):
+    articles = [p for p in (project / "seeds").iterdir() if (p / "article.txt").is_file()]
+    assert len(articles) >= 2  # each is validated with the register
+    lines = newsgraph(project, "validate").stderr.splitlines()
+    notes = [line for line in lines if line.startswith("info: ")]
+    assert any("people.qiu-xiaoqi" in line and "No Wikidata link" in line for line in notes)
+    assert len(notes) == len(set(notes)), [n for n in notes if notes.count(n) > 1]
+
+
 @pytest.mark.parametrize("failing", ["_write_file", "_write_store"])
 def test_a_write_failure_part_way_keeps_the_previous_release(built, project, edit, monkeypatch,
                                                               capsys, failing):

@@ -21,8 +21,22 @@ def test_docs_coverage_is_up_to_date():
     assert actual == expected, "run: python3 -m newsgraph coverage > docs/coverage.md"
 
 
+def article(corpus, slug):
+    (found,) = [a for a in corpus.articles if a.slug == slug]
+    return found
+
+
 def test_every_sentence_of_the_first_article_yields_facts_but_the_faq_questions():
     corpus = load_corpus(REPO / "seeds")
-    empty = [s for s, facts in sentence_facts(corpus, corpus.articles[0]) if not facts]
+    first = article(corpus, "cubaheadlines-309517")
+    empty = [s for s, facts in sentence_facts(corpus, first) if not facts]
     assert empty == ["Understanding Cuba-China Relations",
                      "Why is Cuba seeking support from China?"]
+
+
+def test_every_sentence_of_the_second_article_yields_a_statement():
+    corpus = load_corpus(REPO / "seeds")
+    second = article(corpus, "radioreloj-2025-05-12-rodriguez-wang-yi")
+    rows = sentence_facts(corpus, second)
+    assert len(rows) == 8
+    assert all(any("quote `" in f or "claim `" in f for f in facts) for _, facts in rows), rows

@@ -15,9 +15,13 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
+from newsgraph.pipeline.annotations import load_corpus
+
 REPO = Path(__file__).resolve().parents[2]
 BASE = "https://w3id.org/newsgraph/"
 ID = BASE + "id/"
+# The first article; tests of its facts select it by its graph.
+FIRST = "cubaheadlines-309517"
 PREFIXES = f"""
 PREFIX ng: <https://w3id.org/newsgraph/def#>
 PREFIX schema: <https://schema.org/>
@@ -31,7 +35,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX id: <{ID}>
 """
 
-# reference/FACTS.md, confirmed identifiers, by our ids
+# the confirmed identifiers (docs/wikidata.md), by our ids
 CONFIRMED = {
     "person/wang-xiaohong": "Q18109475",
     "person/lazaro-alberto-alvarez-casas": "Q114436521",
@@ -62,6 +66,12 @@ CONFIRMED = {
 
 
 @pytest.fixture(scope="module")
+def corpus():
+    """The seeds as the build reads them: what aggregate expectations are computed from."""
+    return load_corpus(REPO / "seeds")
+
+
+@pytest.fixture(scope="module")
 def dist(built_dist: Path) -> Path:
     """The project's dataset as `newsgraph build` publishes it (built once per session)."""
     return built_dist
@@ -74,10 +84,15 @@ def store(dist: Path) -> ox.Store:
     return s
 
 
-def select(store: ox.Store, query: str) -> set[tuple[str, ...]]:
+def select(store: ox.Store, query: str, article: str | None = None) -> set[tuple[str, ...]]:
+    """Rows of a query over every graph, or over one article's graph and the register."""
     # "id:kind/slug" reads well but "/" is not allowed in a prefixed name
     query = re.sub(r"\bid:([a-z]+/[a-z0-9-]+)", rf"<{ID}\1>", query)
-    result = store.query(PREFIXES + query, use_default_graph_as_union=True)
+    if article is None:
+        result = store.query(PREFIXES + query, use_default_graph_as_union=True)
+    else:
+        graphs = [ox.NamedNode(f"{BASE}graph/{article}"), ox.NamedNode(f"{BASE}graph/entities")]
+        result = store.query(PREFIXES + query, default_graph=graphs)
     short = lambda t: t.value.removeprefix(ID) if t is not None else None  # noqa: E731
     return {tuple(short(row[v]) for v in result.variables) for row in result}
 
@@ -89,7 +104,7 @@ def test_who_met_whom_in_beijing_last_friday_and_in_which_capacity(store):
              schema:startDate "2025-08-22"^^xsd:date ; ng:dateExpression "Last Friday" ;
              prov:qualifiedAssociation ?a .
           ?a prov:agent ?who ; prov:hadRole ?role ; ng:capacity ?capacity .
-        }""")
+        }""", FIRST)
     assert rows == {
         ("person/wang-xiaohong", "https://w3id.org/newsgraph/def#Host",
          "post/minister-of-public-security-china"),
@@ -98,11 +113,11 @@ def test_who_met_whom_in_beijing_last_friday_and_in_which_capacity(store):
     }
 
 
-def test_every_meeting_with_its_place_and_date(store):
+def test_every_meeting_of_the_first_article_with_its_place_and_date(store):
     rows = select(store, """
         SELECT ?m ?place ?date ?precision WHERE {
           ?m a ng:Meeting ; schema:location ?place ; schema:startDate ?date ;
-             ng:datePrecision ?precision }""")
+             ng:datePrecision ?precision }""", FIRST)
     day, month = "http://www.w3.org/2006/time#unitDay", "http://www.w3.org/2006/time#unitMonth"
     assert rows == {
         ("meeting/wang-xiaohong-alvarez-casas-beijing-2025-08-22", "place/beijing",
@@ -112,6 +127,18 @@ def test_every_meeting_with_its_place_and_date(store):
          "2025-05-13", day),
         ("meeting/diaz-canel-xi-jinping-moscow-2025-05-09", "place/moscow", "2025-05-09", day),
     }
+
+
+def test_every_meeting_in_the_seeds_is_published_in_its_article_graph(store, corpus):
+    rows = select(store, """
+        SELECT ?g ?m ?place ?date WHERE { GRAPH ?g {
+          ?m a ng:Meeting ; schema:location ?place ; schema:startDate ?date ;
+             ng:datePrecision ?precision } }""")
+    expected = {(f"{BASE}graph/{a.slug}", f"meeting/{r.id}",
+                 f"place/{r.fields['location'][0]}", str(r.fields["date"]))
+                for a in corpus.articles for r in a.records.values() if r.kind == "meeting"}
+    assert len(corpus.articles) >= 1 and expected
+    assert rows == expected
 
 
 def test_meeting_attendees_are_exactly_the_participants(store):
@@ -136,13 +163,14 @@ def test_the_may_forum_has_its_correct_name_and_the_article_keeps_its_words(stor
         SELECT ?text ?cites ?anchor WHERE {
           id:article/cubaheadlines-309517 schema:correction ?c .
           ?c a schema:CorrectionComment ; schema:text ?text ; schema:citation ?cites ;
-             ng:evidence/nif:anchorOf ?anchor }""")
+             ng:evidence/nif:anchorOf ?anchor }""", FIRST)
     ((text, cites, anchor),) = rows
     assert "Fourth" in text and anchor == "Fifth"
     assert cites == "work/mfa-china-2025-05-15-china-celac-fourth-ministerial"
     claim = select(store, """
         SELECT ?t WHERE { ?s a ng:EditorialClaim ; schema:text ?t ;
-          schema:about id:meeting/china-celac-forum-fourth-ministerial-meeting-2025-05-13 }""")
+          schema:about id:meeting/china-celac-forum-fourth-ministerial-meeting-2025-05-13 }""",
+        FIRST)
     assert any("Fifth Ministerial Forum" in t for (t,) in claim)
 
 
@@ -151,7 +179,7 @@ def test_who_said_what_according_to_whom(store):
         SELECT ?s ?speaker ?report ?outlet WHERE {
           ?s a ng:DirectQuote ; prov:wasAttributedTo ?speaker ;
              prov:wasQuotedFrom ?report .
-          ?report schema:publisher ?outlet }""")
+          ?report schema:publisher ?outlet }""", FIRST)
     assert rows == {
         ("statement/wang-strengthen-ministerial-mechanism", "person/wang-xiaohong",
          "work/xinhua-report-wang-alvarez-2025-08", "organization/xinhua"),
@@ -168,31 +196,114 @@ def test_what_was_said_at_the_moscow_meeting(store):
     rows = select(store, """
         SELECT ?speaker (COUNT(?s) AS ?n) WHERE {
           ?s prov:wasGeneratedBy id:meeting/diaz-canel-xi-jinping-moscow-2025-05-09 ;
-             prov:wasAttributedTo ?speaker } GROUP BY ?speaker""")
+             prov:wasAttributedTo ?speaker } GROUP BY ?speaker""", FIRST)
     assert rows == {("person/miguel-diaz-canel", "2"), ("person/xi-jinping", "3")}
 
 
 def test_the_outlets_own_claims_are_attributed_to_it_and_never_to_a_speaker(store):
     rows = select(store, """
-        SELECT ?s ?by WHERE { ?s a ng:EditorialClaim ; prov:wasAttributedTo ?by }""")
+        SELECT ?s ?by WHERE { ?s a ng:EditorialClaim ; prov:wasAttributedTo ?by }""", FIRST)
     assert {by for _, by in rows} == {"organization/cubaheadlines"}
-    texts = select(store, "SELECT ?t WHERE { ?s a ng:EditorialClaim ; schema:text ?t }")
+    texts = select(store, "SELECT ?t WHERE { ?s a ng:EditorialClaim ; schema:text ?t }", FIRST)
     assert any("disastrous management" in t for (t,) in texts)
     assert any("poor management" in t for (t,) in texts)  # the FAQ answer
     assert len(rows) == 8
 
 
+def test_every_editorial_claim_is_attributed_to_the_publisher_of_its_article(store, corpus):
+    rows = select(store, """
+        SELECT ?g ?by ?publisher WHERE { GRAPH ?g {
+          ?s a ng:EditorialClaim ; prov:wasAttributedTo ?by .
+          ?article a schema:NewsArticle ; schema:publisher ?publisher } }""")
+    assert rows and all(by == publisher for _, by, publisher in rows), rows
+    claims = {a.slug for a in corpus.articles for r in a.records.values()
+              if r.get("kind") == "editorial-claim"}
+    assert {g.removeprefix(BASE + "graph/") for g, _, _ in rows} == claims
+
+
 def test_havana_as_a_metonym_is_the_government_not_the_city(store):
     rows = select(store, """
-        SELECT ?who WHERE { ?who ng:evidence ?span . ?span nif:anchorOf "Havana" }""")
+        SELECT ?who WHERE { ?who ng:evidence ?span . ?span nif:anchorOf "Havana" }""", FIRST)
     assert rows == {("organization/government-of-cuba",)}
 
 
-def test_each_statement_has_exactly_one_kind(store):
+def test_each_statement_has_exactly_one_kind(store, corpus):
     rows = select(store, """
         SELECT ?s (COUNT(?k) AS ?n) WHERE { ?s a ng:Statement ; a ?k
           VALUES ?k { ng:DirectQuote ng:IndirectQuote ng:EditorialClaim } } GROUP BY ?s""")
-    assert len(rows) == 20 and {n for _, n in rows} == {"1"}
+    statements = {r.id for a in corpus.articles for r in a.records.values()
+                  if r.kind == "statement"}
+    assert {s.removeprefix("statement/") for s, _ in rows} == statements
+    assert {n for _, n in rows} == {"1"}
+
+
+# --- the second article (Radio Reloj on the foreign ministers' meeting), selected by its graph
+SECOND = "radioreloj-2025-05-12-rodriguez-wang-yi"
+
+
+def test_the_foreign_ministers_met_in_beijing_the_day_before_the_forum(store):
+    rows = select(store, """
+        SELECT ?m ?date ?who ?role ?capacity ?source WHERE {
+          ?m a ng:Meeting ; schema:location id:place/beijing ; schema:startDate ?date ;
+             prov:wasDerivedFrom ?source ; prov:qualifiedAssociation ?a .
+          ?a prov:agent ?who ; prov:hadRole ?role ; ng:capacity ?capacity .
+          FILTER NOT EXISTS { ?m ng:dateExpression ?words } }""", SECOND)
+    meeting, source = "meeting/rodriguez-parrilla-wang-yi-beijing-2025-05-12", \
+        "work/efe-2025-05-12-rodriguez-wang-yi"
+    assert rows == {
+        (meeting, "2025-05-12", "person/wang-yi", "https://w3id.org/newsgraph/def#Host",
+         "post/minister-of-foreign-affairs-china", source),
+        (meeting, "2025-05-12", "person/bruno-rodriguez-parrilla",
+         "https://w3id.org/newsgraph/def#Visitor", "post/minister-of-foreign-affairs-cuba",
+         source),
+    }
+
+
+def test_what_each_foreign_minister_said_at_the_beijing_meeting(store):
+    rows = select(store, """
+        SELECT ?speaker (COUNT(?s) AS ?n) WHERE {
+          ?s a ng:IndirectQuote ;
+             prov:wasGeneratedBy id:meeting/rodriguez-parrilla-wang-yi-beijing-2025-05-12 ;
+             prov:wasAttributedTo ?speaker } GROUP BY ?speaker""", SECOND)
+    assert rows == {("person/bruno-rodriguez-parrilla", "4"), ("person/wang-yi", "4")}
+    about = select(store, """
+        SELECT ?concept WHERE { ?s prov:wasAttributedTo id:person/bruno-rodriguez-parrilla ;
+          schema:about ?concept . ?concept a skos:Concept }""", SECOND)
+    assert ("concept/one-china-principle",) in about
+
+
+def test_the_second_article_names_the_forum_the_first_one_defines_and_needs_no_correction(
+        store):
+    forum = "meeting/china-celac-forum-fourth-ministerial-meeting-2025-05-13"
+    rows = select(store, f"""
+        SELECT ?anchor WHERE {{ GRAPH <{BASE}graph/{SECOND}> {{
+          id:{forum} ng:evidence/nif:anchorOf ?anchor }} }}""")
+    assert ("the fourth ministerial meeting of the China-CELAC Forum",) in rows
+    defined = select(store, f"""
+        SELECT ?g WHERE {{ GRAPH ?g {{ id:{forum} a ng:Meeting ; schema:name ?name }} }}""")
+    assert defined == {(f"{BASE}graph/{FIRST}",)}
+    claims = select(store, f"""
+        SELECT ?by WHERE {{ ?s a ng:EditorialClaim ; prov:wasAttributedTo ?by ;
+          schema:about id:{forum} }}""", SECOND)
+    assert claims == {("organization/radio-reloj",)}
+    assert select(store, f"SELECT ?c WHERE {{ id:article/{SECOND} schema:correction ?c }}") \
+        == set()
+
+
+def test_the_datelines_havana_is_the_city(store):
+    rows = select(store, """
+        SELECT ?who WHERE { ?who ng:evidence ?span . ?span nif:anchorOf "Havana" ;
+          nif:beginIndex 0 }""", SECOND)
+    assert rows == {("place/havana",)}
+
+
+def test_wang_yis_tenure_starts_at_his_reappointment_with_its_sources(store):
+    rows = select(store, """
+        SELECT ?start ?src WHERE {
+          id:tenure/wang-yi-minister-of-foreign-affairs org:memberDuring ?i .
+          ?i time:hasBeginning/time:inXSDDate ?start ; prov:wasDerivedFrom ?src }""")
+    assert rows == {("2023-07-25", "work/reuters-2023-07-25-wang-yi"),
+                    ("2023-07-25", "work/gulf-news-2023-07-25-wang-yi")}
 
 
 def test_wikidata_links_are_exactly_the_confirmed_ones(store):
@@ -217,13 +328,16 @@ def test_tenure_starts_carry_their_source_and_wikidata_disagreements(store):
     assert "tenure/qiu-xiaoqi-special-representative" not in by_tenure
 
 
-def test_who_holds_which_office_with_evidence(store):
+def test_who_holds_which_office_with_evidence(store, corpus):
     rows = select(store, """
         SELECT ?person ?post WHERE { ?t a org:Membership ; org:member ?person ; ng:post ?post ;
           ng:evidence ?e . ?post org:heldBy ?person . ?person org:holds ?post }""")
     assert ("person/qiu-xiaoqi", "post/special-representative-latin-american-affairs-china") \
         in rows
-    assert len(rows) == 8
+    tenures = [corpus.entities[t] for a in corpus.articles for t in a.mentions
+               if corpus.entities[t].kind == "tenure"]
+    assert rows == {(f"person/{t.fields['person'][0]}", f"post/{t.fields['post'][0]}")
+                    for t in tenures}
 
 
 def test_every_span_anchor_is_the_article_text_at_its_offsets(store):
@@ -238,9 +352,12 @@ def test_every_span_anchor_is_the_article_text_at_its_offsets(store):
 
 
 def test_article_text_is_the_seed_byte_for_byte(store):
-    (row,) = select(store, "SELECT ?t WHERE { id:article/cubaheadlines-309517 nif:isString ?t }")
-    seed = (REPO / "seeds/cubaheadlines-309517/article.txt").read_text(encoding="utf-8")
-    assert row[0] == seed
+    seeds = sorted((REPO / "seeds").glob("*/article.txt"))
+    assert seeds
+    for path in seeds:
+        slug = path.parent.name
+        (row,) = select(store, f"SELECT ?t WHERE {{ id:article/{slug} nif:isString ?t }}")
+        assert row[0] == path.read_text(encoding="utf-8"), slug
 
 
 def test_types_are_written_out(store):
@@ -268,8 +385,10 @@ def test_no_blank_nodes_in_the_data_graphs(dist):
 
 def test_each_article_has_its_named_graph(store):
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {BASE + "graph/cubaheadlines-309517", BASE + "graph/entities",
-                      "https://w3id.org/newsgraph/def"}
+    folders = {p.name for p in (REPO / "seeds").iterdir() if p.is_dir()}
+    assert FIRST in folders
+    assert graphs == {BASE + f"graph/{slug}" for slug in folders} | {
+        BASE + "graph/entities", "https://w3id.org/newsgraph/def"}
 
 
 def test_every_dump_parses_back_to_the_same_data(dist):

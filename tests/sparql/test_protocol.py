@@ -263,6 +263,37 @@ def test_every_example_query_on_the_page_answers(live_server):
             assert resp.text.strip(), example.slug
 
 
+def test_every_example_query_names_the_article_of_each_row(live_server):
+    from pathlib import Path
+
+    from newsgraph.pipeline.annotations import load_corpus
+    from newsgraph.server.sparql.examples import EXAMPLES
+    from newsgraph.server.web.landing import EXAMPLE_QUERIES
+
+    corpus = load_corpus(Path(__file__).resolve().parents[2] / "seeds")
+    articles = {BASE + f"id/article/{a.slug}": a for a in corpus.articles}
+    assert len(articles) >= 2  # else "across articles" proves nothing
+    queries = [(e.slug, e.query) for e in EXAMPLES] + list(EXAMPLE_QUERIES)
+    seen: set[str] = set()
+    for name, query in queries:
+        resp = live_server.request("POST", "/sparql", data={"query": query},
+                                   headers={"Accept": SPARQL_JSON + ", application/n-triples"})
+        assert resp.status_code == 200, (name, resp.text)
+        if resp.headers["Content-Type"].startswith(SPARQL_JSON):
+            bindings = rows(resp)
+            assert bindings, name
+            named = [b.get("article", {}).get("value") for b in bindings]
+            assert all(n in articles for n in named), (name, set(named) - set(articles))
+            seen |= set(named)
+        else:  # DESCRIBE: the graph is about one article, the one it says
+            graph = Graph().parse(data=resp.text, format="nt")
+            described = {str(s) for s in graph.subjects() if str(s) in articles}
+            latest = min(articles, key=lambda iri: (
+                -articles[iri].meta["published"].toordinal(), iri))
+            assert described == {latest}, (name, described)
+    assert seen == set(articles)  # the examples reach every article
+
+
 def test_cors_is_open_without_credentials_and_preflight_is_answered(live_server):
     resp = live_server.get("/sparql", params={"query": NAME}, headers={"Origin": "https://x.example"})
     assert resp.headers["Access-Control-Allow-Origin"] == "*"

@@ -39,7 +39,8 @@ def test_an_example_runs_shows_results_and_its_links_lead_to_entity_pages(
     browser.find_element(By.ID, "example-meetings").click()
     table = _results_table(browser)
     headers = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    assert headers == ["date", "meeting", "placeName", "participant", "name", "role"]
+    assert headers == ["article", "date", "meeting", "placeName", "participant", "name",
+                       "role"]
     body_rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     assert len(body_rows) >= 4
     assert "rows in" in browser.find_element(By.ID, "status").text

@@ -9,10 +9,28 @@ from pathlib import Path
 import pytest
 
 from newsgraph.curation.quickstatements import qs_string, qs_time
+from newsgraph.pipeline.annotations import load_corpus, target, targets
 
 from .conftest import REPO, confirmed_qids
 
-ARTICLE_URL = "https://www.cubaheadlines.com/articles/309517"
+
+def seeded_meetings() -> dict[str, dict]:
+    """Each meeting of the seeds by its quoted label: its article's URL, its sources'
+    URLs, and whether a participant has a Wikidata link (else it has no block)."""
+    corpus = load_corpus(REPO / "seeds")
+    out = {}
+    for article in corpus.articles:
+        for r in article.records.values():
+            if r.kind != "meeting":
+                continue
+            sources = {corpus.entities[w].get("url") for w in targets(r.get("source"))}
+            out[qs_string(r.fields["name"])] = {
+                "article": article.meta["url"],
+                "sources": sources - {None},
+                "linked": any(corpus.entities[target(p["agent"])].get("wikidata")
+                              for p in r.fields["participants"]),
+            }
+    return out
 
 
 def export(*args: str) -> subprocess.CompletedProcess:
@@ -46,20 +64,27 @@ def exported(built_dist: Path) -> subprocess.CompletedProcess:
 def test_every_meeting_with_a_linked_participant_is_one_create_block(exported):
     found = blocks(exported.stdout)
     labels = sorted(b["Len"][0][0] for b in found)
-    assert labels == sorted([
+    assert set(labels) >= {  # the first article's
         '"Meeting of Wang Xiaohong and Lázaro Alberto Álvarez Casas in Beijing"',
         '"Meeting of Bruno Rodríguez Parrilla and Qiu Xiaoqi in Havana"',
         '"Fourth Ministerial Meeting of the China–CELAC Forum"',
         '"Meeting of Miguel Díaz-Canel and Xi Jinping in Moscow"',
-    ])
+    }
+    assert labels == sorted(label for label, m in seeded_meetings().items() if m["linked"])
 
 
 def test_only_confirmed_qids_appear_and_every_statement_cites_the_article(exported):
     confirmed = {q for q in confirmed_qids().values() if q}
+    meetings = seeded_meetings()
     for block in blocks(exported.stdout):
+        meeting = meetings[block["Len"][0][0]]
+        cited = ["S854", f'"{meeting["article"]}"']
         for prop in ("P710", "P276", "P585"):
-            for fields in block[prop]:
-                assert fields[1:] == ["S854", f'"{ARTICLE_URL}"'], fields
+            assert cited in [fields[1:] for fields in block[prop]], block[prop]
+            for fields in block[prop]:  # the article, or a source of the place and date
+                assert fields[1:] == cited or (
+                    prop != "P710" and fields[1] == "S854"
+                    and fields[2].strip('"') in meeting["sources"]), fields
         for prop in ("P710", "P276"):
             assert {f[0] for f in block[prop]} <= confirmed
     assert "P31" not in exported.stdout  # no class QID is invented
@@ -88,8 +113,11 @@ def test_instance_of_is_added_only_when_the_editor_names_a_qid(built_dist, tmp_p
     out = tmp_path / "meetings.qs"
     proc = export("--data", str(built_dist), "--instance-of", "Q999999999", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert all(b["P31"] == [["Q999999999", "S854", f'"{ARTICLE_URL}"']]
-               for b in blocks(out.read_text(encoding="utf-8")))
+    meetings = seeded_meetings()
+    found = blocks(out.read_text(encoding="utf-8"))
+    assert found
+    for b in found:
+        assert b["P31"] == [["Q999999999", "S854", f'"{meetings[b["Len"][0][0]]["article"]}"']]
     bad = export("--data", str(built_dist), "--instance-of", "meeting")
     assert bad.returncode == 2 and "needs a QID" in bad.stderr and not bad.stdout
 

@@ -746,12 +746,15 @@ def load_corpus(seeds: Path) -> Corpus:
         # without the register no reference can be resolved: say only what stops reading
         raise AnnotationError(problems)
     articles: list[ArticleAnnotations] = []
+    unreadable = False
     for folder in sorted(p for p in seeds.iterdir() if p.is_dir()):
         if folder.name.startswith((".", "_")):
             continue
         article = _load_article(folder, root, problems)
         if article is not None:
             articles.append(article)
+        else:
+            unreadable = True
     if not articles and not problems:
         problems.append(Problem(seeds.name, None, "seeds", "required",
                                 "no article folders (seeds/<slug>/article.txt + annotations.yaml)"))
@@ -764,10 +767,17 @@ def load_corpus(seeds: Path) -> Corpus:
                                     f"id {record.id!r} already used at {first.file}:{first.line}"))
             continue
         records[record.id] = record
-    _check_refs(records, problems)
+    checked: list[Problem] = []
+    _check_refs(records, checked)
     for article in articles:
-        _check_fields_refs(article.file, None, "article", article.meta, records, problems)
-        _check_article(article, records, problems)
+        _check_fields_refs(article.file, None, "article", article.meta, records, checked)
+        _check_article(article, records, checked)
+    if unreadable:
+        # An article that could not be read defines none of its meetings and
+        # statements, which other articles may refer to: an unknown id says nothing
+        # until it is read, so only what stops the reading is reported.
+        checked = [p for p in checked if p.rule != "reference"]
+    problems.extend(checked)
     latest = max((a.meta["published"] for a in articles), default=None)
     for record in register:
         if record.broken:

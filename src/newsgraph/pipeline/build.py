@@ -96,6 +96,7 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
               ) -> int:
     """Run the pipeline; returns the exit status. Messages go to stderr."""
     from newsgraph.pipeline.validation import (
+        Finding,
         TrustedFilesError,
         format_finding,
         load_trusted,
@@ -137,11 +138,17 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
 
     violations = 0
     infos = 0
+    # Each article is validated with the register, so a finding about the register
+    # (a missing Wikidata link, say) comes back once per article: say it once.
+    said: set[Finding] = set()
     for article in corpus.articles:
         graph_name = iris.article_graph(article.slug, settings.base)
         with step(f"validating {article.slug}", echo):
             report = validate(article_data(ds, graph_name, settings.base), settings)
         for finding in report.findings:
+            if finding in said:
+                continue
+            said.add(finding)
             where = locate(corpus, finding.focus, settings.base)
             prefix = (f"{where.file}:{where.line}: {where.record}: " if where and where.line
                       else f"{where.file}: {where.record}: " if where

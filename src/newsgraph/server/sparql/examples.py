@@ -51,22 +51,28 @@ def prologue(prefixes: dict[str, str] = PAGE_PREFIXES) -> str:
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
 
 
+# Every example works across articles, and each row names the article it comes
+# from: ``?article``, the article whose words are the evidence
+# (``ng:evidence/nif:referenceContext``), so a thing two articles name comes once
+# for each.
 EXAMPLES: tuple[Example, ...] = (
     Example(
         "meetings",
         "Who met whom, when and where",
-        "Every meeting with its date, its place and each participant in their role.",
+        "Every meeting with its date, its place, each participant in their role, and the "
+        "article that names it.",
         """
-SELECT ?date ?meeting ?placeName ?participant ?name ?role WHERE {
+SELECT DISTINCT ?article ?date ?meeting ?placeName ?participant ?name ?role WHERE {
   ?meeting a ng:Meeting ;
            schema:startDate ?date ;
+           ng:evidence/nif:referenceContext ?article ;
            prov:qualifiedAssociation ?association .
   ?association prov:agent ?participant ;
                prov:hadRole ?role .
   ?participant schema:name ?name .
   OPTIONAL { ?meeting schema:location/schema:name ?placeName }
 }
-ORDER BY ?date ?meeting ?name
+ORDER BY ?date ?meeting ?article ?name
 """,
     ),
     Example(
@@ -75,7 +81,7 @@ ORDER BY ?date ?meeting ?name
         "Quotes, reported speech and the outlet's own claims, with who said it and the "
         "article (or the work it cites) that reports it.",
         """
-SELECT DISTINCT ?speakerName ?kind ?text ?article ?quotedFrom WHERE {
+SELECT DISTINCT ?article ?speakerName ?kind ?text ?quotedFrom WHERE {
   ?statement a ng:Statement, ?kind ;
              schema:text ?text ;
              prov:wasAttributedTo/schema:name ?speakerName ;
@@ -83,33 +89,37 @@ SELECT DISTINCT ?speakerName ?kind ?text ?article ?quotedFrom WHERE {
   FILTER(?kind IN (ng:DirectQuote, ng:IndirectQuote, ng:EditorialClaim))
   OPTIONAL { ?statement prov:wasQuotedFrom ?quotedFrom }
 }
-ORDER BY ?speakerName
+ORDER BY ?article ?speakerName
 """,
     ),
     Example(
         "wikidata",
         "Which entities are which Wikidata items",
-        "Every person, organisation, place and office linked to Wikidata.",
+        "Every person, organisation, place and office linked to Wikidata, with each article "
+        "that names it.",
         """
-SELECT ?entity ?name ?wikidata WHERE {
-  ?entity owl:sameAs ?wikidata .
+SELECT DISTINCT ?entity ?name ?wikidata ?article WHERE {
+  ?entity owl:sameAs ?wikidata ;
+          ng:evidence/nif:referenceContext ?article .
   FILTER(STRSTARTS(STR(?wikidata), "http://www.wikidata.org/entity/"))
   OPTIONAL { ?entity schema:name ?n }
   OPTIONAL { ?entity skos:prefLabel ?label }
   BIND(COALESCE(?n, ?label) AS ?name)
 }
-ORDER BY ?name
+ORDER BY ?name ?article
 """,
     ),
     Example(
         "offices",
         "Who holds which office, since when",
-        "Office holdings with their start, and a note where Wikidata disagrees with the source.",
+        "Office holdings with their start, a note where Wikidata disagrees with the source, "
+        "and each article that names the holding.",
         """
-SELECT ?person ?name ?office ?since ?note WHERE {
+SELECT DISTINCT ?person ?name ?office ?since ?note ?article WHERE {
   ?tenure a org:Membership ;
           org:member ?person ;
-          ng:post/skos:prefLabel ?office .
+          ng:post/skos:prefLabel ?office ;
+          ng:evidence/nif:referenceContext ?article .
   ?person schema:name ?name .
   OPTIONAL {
     ?tenure org:memberDuring ?interval .
@@ -117,7 +127,7 @@ SELECT ?person ?name ?office ?since ?note WHERE {
     OPTIONAL { ?interval skos:editorialNote ?note }
   }
 }
-ORDER BY ?name
+ORDER BY ?name ?article
 """,
     ),
     Example(
@@ -125,36 +135,48 @@ ORDER BY ?name
         "Where the article says so",
         "Each fact's evidence: the exact words of the article it rests on.",
         """
-SELECT ?thing ?words ?begin ?end WHERE {
+SELECT ?article ?thing ?words ?begin ?end WHERE {
   ?thing ng:evidence ?span .
-  ?span nif:anchorOf ?words ;
+  ?span nif:referenceContext ?article ;
+        nif:anchorOf ?words ;
         nif:beginIndex ?begin ;
         nif:endIndex ?end .
 }
-ORDER BY ?begin ?thing
+ORDER BY ?article ?begin ?thing
 LIMIT 200
 """,
     ),
     Example(
         "graphs",
-        "What the dataset holds",
-        "The named graphs (one per article, the entity register, the ontology) and their sizes.",
+        "Which articles the dataset holds",
+        "Each article with its publisher, its date and the size of its named graph; the entity "
+        "register and the ontology are graphs of their own (see /dataset).",
         """
-SELECT ?graph (COUNT(*) AS ?triples) WHERE {
-  GRAPH ?graph { ?s ?p ?o }
+SELECT ?article ?published ?publisherName ?graph (COUNT(*) AS ?triples) WHERE {
+  GRAPH ?graph {
+    ?article a nif:Context ;
+             schema:datePublished ?published ;
+             schema:publisher ?publisher .
+    ?s ?p ?o .
+  }
+  ?publisher schema:name ?publisherName .
 }
-GROUP BY ?graph
-ORDER BY ?graph
+GROUP BY ?article ?published ?publisherName ?graph
+ORDER BY DESC(?published)
 """,
     ),
     Example(
         "describe",
-        "Everything about one article",
-        "A DESCRIBE query answers with a graph, shown here as its triples.",
+        "Everything about the latest article",
+        "A DESCRIBE query answers with a graph, shown here as its triples: here the most "
+        "recently published article. For another, write its IRI instead: "
+        "DESCRIBE <…/id/article/…> (the list is under “Which articles the dataset holds”).",
         """
 DESCRIBE ?article WHERE {
-  ?article a schema:NewsArticle, nif:Context .
+  ?article a schema:NewsArticle, nif:Context ;
+           schema:datePublished ?published .
 }
+ORDER BY DESC(?published) ?article
 LIMIT 1
 """,
     ),

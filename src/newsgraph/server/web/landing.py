@@ -70,33 +70,42 @@ def landing() -> Response:
     return conditional(resp, release, "landing")
 
 
+# Each works across articles and names, in ?article, the article a row comes from
+# (the one whose words are the evidence), like the query page's examples.
 EXAMPLE_QUERIES = (
     (
         "Who met whom, where and when",
         """PREFIX schema: <https://schema.org/>
 PREFIX ng: <https://w3id.org/newsgraph/def#>
-SELECT ?meeting ?name ?date ?placeName WHERE {
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
+SELECT DISTINCT ?article ?meeting ?name ?date ?placeName WHERE {
   ?meeting a ng:Meeting ; schema:name ?name ; schema:startDate ?date ;
-           schema:location/schema:name ?placeName .
-} ORDER BY ?date""",
+           schema:location/schema:name ?placeName ;
+           ng:evidence/nif:referenceContext ?article .
+} ORDER BY ?date ?article""",
     ),
     (
         "Who holds which office",
         """PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX schema: <https://schema.org/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?person ?name ?office WHERE {
-  ?person org:holds ?post ; schema:name ?name .
-  ?post skos:prefLabel ?office .
-}""",
+PREFIX ng: <https://w3id.org/newsgraph/def#>
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
+SELECT DISTINCT ?article ?person ?name ?office WHERE {
+  ?tenure org:member ?person ; ng:post/skos:prefLabel ?office ;
+          ng:evidence/nif:referenceContext ?article .
+  ?person schema:name ?name .
+} ORDER BY ?name ?article""",
     ),
     (
         "Quotes and who said them",
         """PREFIX ng: <https://w3id.org/newsgraph/def#>
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX schema: <https://schema.org/>
-SELECT ?speakerName ?text WHERE {
-  ?s a ng:DirectQuote ; schema:text ?text ; prov:wasAttributedTo/schema:name ?speakerName .
-}""",
+SELECT DISTINCT ?article ?speakerName ?text WHERE {
+  ?s a ng:DirectQuote ; schema:text ?text ; prov:wasAttributedTo/schema:name ?speakerName ;
+     ng:evidence/nif:referenceContext ?article .
+} ORDER BY ?article ?speakerName""",
     ),
 )
