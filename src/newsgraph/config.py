@@ -92,7 +92,11 @@ class Settings:
         folder = self.root / "shapes"
         if not folder.is_dir() or folder.resolve() == self.shapes_dir.resolve():
             return None
-        return folder if any(folder.glob("*.ttl")) else None
+        files = {p.name: p.read_bytes() for p in folder.glob("*.ttl")}
+        shipped = {p.name: p.read_bytes() for p in self.shapes_dir.glob("*.ttl")}
+        # a checkout of newsgraph run with an installed package holds the shipped
+        # shapes themselves: they are not a project's additions
+        return folder if files and files != shipped else None
 
     def shape_folders(self) -> tuple[Path, ...]:
         """Every folder of shapes the build validates with and the release carries:

@@ -164,3 +164,16 @@ def test_files_other_than_turtle_in_shapes_are_not_read(newsroom):
     settings = settings_for(newsroom)
     assert settings.shape_folders() == (settings.shapes_dir,)
     assert run_build(settings, write=False) == 0
+
+
+def test_a_copy_of_the_shipped_shapes_is_not_taken_for_the_projects_own(newsroom):
+    """A checkout of newsgraph run with an installed package holds the shipped
+    shapes in its shapes/: those add nothing, and must not be refused as edits."""
+    shipped = settings_for(newsroom).shapes_dir
+    (newsroom / "shapes").mkdir()
+    for source in shipped.glob("*.ttl"):
+        (newsroom / "shapes" / source.name).write_bytes(source.read_bytes())
+    assert settings_for(newsroom).project_shapes() is None
+    first = sorted((newsroom / "shapes").glob("*.ttl"))[0]
+    first.write_bytes(first.read_bytes() + b"\n# changed\n")
+    assert settings_for(newsroom).project_shapes() == newsroom / "shapes"
