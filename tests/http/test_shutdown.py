@@ -1,7 +1,7 @@
 """Stopping ``newsgraph serve`` (issue 8, point 7): SIGTERM, and Ctrl-C's SIGINT
 to the process group, stop the server, its workers and their query processes
 within 2 s, with a clean log; a request in flight during a graceful stop is
-answered in full, and a SPARQL query still running is answered 503.
+answered in full, and a SPARQL query still running is answered 503 (Ctrl-C too).
 
 The 2 s are the requirement, so each test measures the stop and prints it;
 the deadline it asserts is a hang guard only, three times that budget.
@@ -48,7 +48,9 @@ def _query(server, query: str, outcome: dict | None = None) -> None:
                             headers={"Accept": SPARQL_JSON}, timeout=30)
         result: object = (r.status_code, r.headers.get("Retry-After"), r.text)
     except requests.ConnectionError:
-        result = "closed"
+        result = "closed"  # before any answer
+    except requests.RequestException as error:
+        result = f"broken: {error!r}"  # e.g. an answer cut short
     if outcome is not None:
         outcome["answer"] = result
 
@@ -116,13 +118,8 @@ def test_a_stop_ends_every_process_quickly_and_quietly(built_dist, start_server,
     assert [pid for pid in processes if alive(pid)] == []
     _assert_clean_log(server.log)
     runner.join(timeout=30)
-    answer = outcome["answer"]
-    if how.startswith("SIGTERM"):
-        # a graceful stop answers the running query instead of dropping it
-        assert answer[:2] == (503, "1"), answer
-    else:
-        # Ctrl-C stops at once: an answer may or may not make it out first
-        assert answer == "closed" or answer[:2] == (503, "1"), answer
+    # the running query is answered, not dropped, however quick the stop
+    assert outcome["answer"][:2] == (503, "1"), outcome["answer"]
 
 
 def _read_response(sock: socket.socket) -> http.client.HTTPResponse:

@@ -9,10 +9,11 @@ Stopping (issue 8: within 2 s, nothing but a clean exit in the log). SIGTERM
 is a graceful stop: no new connection, requests in flight get
 ``WORKER_DRAIN_S`` to finish, a SPARQL query ``QUERY_STOP_GRACE_S`` before its
 query process is killed and it is answered 503. SIGINT (Ctrl-C) and SIGQUIT
-stop at once. Either way each worker kills and reaps its query processes and
-then leaves with ``os._exit``: a forked worker must not run the C exit handlers
-it inherited from the master (RocksDB's, once the master has opened a store,
-join background threads that exist only in the master: SIGSEGV).
+stop at once. Either way each worker kills and reaps its query processes,
+gives answers being written ``EXIT_ANSWERS_S`` to finish and leaves with
+``os._exit``: a forked worker must not run the C exit handlers it inherited
+from the master (RocksDB's, once the master has opened a store, join
+background threads that exist only in the master: SIGSEGV).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -36,8 +38,10 @@ from newsgraph.server.store import DataError, open_data
 THREADS_PER_WORKER = 4
 # The stop budget is 2 s. A SPARQL query may go on for this long after SIGTERM...
 QUERY_STOP_GRACE_S = 0.5
-# ...and any request for this long (kept-alive idle connections close then)...
+# ...and any request for this long (kept-alive idle connections close then);
+# at exit, answers still being written get this long more...
 WORKER_DRAIN_S = 1
+EXIT_ANSWERS_S = 0.5
 # ...while the master waits this long before it SIGKILLs a worker that is still
 # there (whose query processes then exit by themselves, see worker.py).
 # gunicorn takes whole seconds here.
@@ -109,7 +113,8 @@ def _worker_exit(server: Any, worker: Any) -> None:
     if os.getpid() != worker.pid:
         return  # gunicorn calls this in the master too, for a worker found dead
     _ignore_stop_signals()
-    pool.close_all()
+    pool.close_all()  # their callers answer 503 at once
+    _let_answers_finish(time.monotonic() + EXIT_ANSWERS_S)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -124,6 +129,18 @@ def _worker_exit(server: Any, worker: Any) -> None:
     else:
         code = 0 if error is None else 1
     os._exit(code)
+
+
+def _let_answers_finish(deadline: float) -> None:
+    """Wait, until ``deadline`` at most, for the threads still answering requests.
+
+    Leaving at once would cut an answer being written (a 503 for a stopped
+    query, a page) in the middle; the interpreter's own exit would wait for
+    them without a limit. The request threads are the only non-daemon ones.
+    """
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _announce(host: str) -> Any:
