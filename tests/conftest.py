@@ -85,9 +85,13 @@ def launch_server(
     cli_args: tuple[str, ...] = (),
     serve_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    own_group: bool = False,
 ) -> Server:
     """Start ``python -m newsgraph … serve --no-build --data DATA --port P`` and
-    wait until it answers; fail with the server's log if it does not."""
+    wait until it answers; fail with the server's log if it does not.
+
+    ``own_group`` starts it in a process group of its own, which a test can
+    signal as a terminal does on Ctrl-C without reaching pytest."""
     port = free_port()
     log = log_dir / f"server-{port}.log"
     cmd = [
@@ -98,7 +102,7 @@ def launch_server(
     full_env = {**os.environ, **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env,
-                                   cwd=REPO)
+                                   cwd=REPO, process_group=0 if own_group else None)
     server = Server(f"http://127.0.0.1:{port}", port, process, log)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:

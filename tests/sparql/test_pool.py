@@ -16,7 +16,14 @@ import pytest
 
 from newsgraph.server.sparql.pool import Busy, QueryPool, QueryTimeout, WorkerSpec
 
-from .conftest import RUNAWAY, alive, all_query_workers, query_workers, wait_until
+from .conftest import (
+    RUNAWAY,
+    alive,
+    all_query_workers,
+    cpu_seconds,
+    query_workers,
+    wait_until,
+)
 
 DATA = "".join(
     f"<http://ex/s{i}> <http://ex/p> <http://ex/o{i % 7}> <http://ex/g{i % 3}> .\n"
@@ -108,6 +115,32 @@ def test_a_worker_that_dies_is_reported_and_replaced(pool):
     with pytest.raises(WorkerFailed):
         pool.run(request(RUNAWAY), 10)
     assert wait_until(lambda: len(pool.pids()) == 1 and pool.pids()[0] != first, 30)
+
+
+def test_a_stop_turns_queries_away_and_cuts_a_running_one_after_the_grace(pool):
+    from newsgraph.server.sparql.pool import Stopping
+
+    (worker,) = pool.pids()
+    quiet = cpu_seconds(worker)
+    outcomes: list[Exception] = []
+
+    def long_one() -> None:
+        try:
+            pool.run(request(RUNAWAY), 600)
+        except Stopping as error:
+            outcomes.append(error)
+
+    runner = threading.Thread(target=long_one)
+    runner.start()
+    assert wait_until(lambda: cpu_seconds(worker) > quiet + 0.5, 30)  # it is computing
+    pool.stop(0.3)
+    with pytest.raises(Stopping) as refused:  # no new query once the stop began
+        pool.run(request("ASK {}"), 10)
+    runner.join(timeout=30)
+    assert not runner.is_alive()
+    assert len(outcomes) == 1 and outcomes[0].status == 503 and outcomes[0].retry_after == 1
+    assert refused.value.status == 503
+    assert wait_until(lambda: not alive(worker), 5) and pool.pids() == []
 
 
 def test_bad_data_is_a_clear_start_failure(tmp_path):

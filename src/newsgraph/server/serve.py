@@ -4,20 +4,49 @@ development server); the command builds it first where it is missing.
 gthread workers suit the load: pyoxigraph releases the GIL while it reads, so
 threads of one worker answer concurrently; each worker opens the store itself
 after the fork. The URL to open is printed once the socket listens.
+
+Stopping (issue 8: within 2 s, nothing but a clean exit in the log). SIGTERM
+is a graceful stop: no new connection, requests in flight get
+``WORKER_DRAIN_S`` to finish, a SPARQL query ``QUERY_STOP_GRACE_S`` before its
+query process is killed and it is answered 503. SIGINT (Ctrl-C) and SIGQUIT
+stop at once. Either way each worker kills and reaps its query processes,
+gives answers being written ``EXIT_ANSWERS_S`` to finish and leaves with
+``os._exit``: a forked worker must not run the C exit handlers it inherited
+from the master (RocksDB's, once the master has opened a store, join
+background threads that exist only in the master: SIGSEGV).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from newsgraph.config import Settings
+from newsgraph.server.sparql import pool
 from newsgraph.server.store import DataError, open_data
 
 THREADS_PER_WORKER = 4
+# The stop budget is 2 s. A SPARQL query may go on for this long after SIGTERM...
+QUERY_STOP_GRACE_S = 0.5
+# ...and any request for this long (kept-alive idle connections close then);
+# at exit, answers still being written get this long more...
+WORKER_DRAIN_S = 1
+EXIT_ANSWERS_S = 0.5
+# ...while the master waits this long before it SIGKILLs a worker that is still
+# there (whose query processes then exit by themselves, see worker.py).
+# gunicorn takes whole seconds here.
+GRACEFUL_TIMEOUT_S = 2
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
 class NewsgraphServer(BaseApplication):  # type: ignore[misc]
@@ -44,6 +73,76 @@ class NewsgraphServer(BaseApplication):  # type: ignore[misc]
         return app
 
 
+class StoppingWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker, stopping within the budget above."""
+
+    def init_process(self) -> None:
+        # Runs in the forked worker, so this changes the worker's copy only: it
+        # must finish draining before the master's (longer) deadline.
+        self.cfg.set("graceful_timeout", WORKER_DRAIN_S)
+        super().init_process()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGTERM: stop gracefully; running queries get a short grace."""
+        super().handle_exit(sig, frame)
+        # off the signal handler: stopping kills and reaps processes
+        threading.Thread(target=pool.stop_all, args=(QUERY_STOP_GRACE_S,), daemon=True,
+                         name="sparql-stop").start()
+
+    def handle_quit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGINT, SIGQUIT: stop now."""
+        # Ctrl-C reaches the worker and the master, which then sends SIGQUIT:
+        # that second signal must not interrupt the exit under way.
+        _ignore_stop_signals()
+        super().handle_quit(sig, frame)
+
+
+def _ignore_stop_signals() -> None:
+    # A handler that does nothing rather than SIG_IGN: a signal already caught
+    # but not yet handled would otherwise be reported "ignored due to race condition".
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _do_nothing)
+
+
+def _do_nothing(sig: int, frame: FrameType | None) -> None:
+    pass
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    """A worker's last act: kill its query processes, flush the log, leave."""
+    if os.getpid() != worker.pid:
+        return  # gunicorn calls this in the master too, for a worker found dead
+    _ignore_stop_signals()
+    pool.close_all()  # their callers answer 503 at once
+    _let_answers_finish(time.monotonic() + EXIT_ANSWERS_S)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    # The status gunicorn's worker code is exiting with (the master reads it:
+    # 3 and 4 mean the app could not boot or load).
+    error = sys.exc_info()[1]
+    if isinstance(error, SystemExit):
+        code = error.code if isinstance(error.code, int) else (0 if error.code is None else 1)
+    else:
+        code = 0 if error is None else 1
+    os._exit(code)
+
+
+def _let_answers_finish(deadline: float) -> None:
+    """Wait, until ``deadline`` at most, for the threads still answering requests.
+
+    Leaving at once would cut an answer being written (a 503 for a stopped
+    query, a page) in the middle; the interpreter's own exit would wait for
+    them without a limit. The request threads are the only non-daemon ones.
+    """
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 def _announce(host: str) -> Any:
     def when_ready(server: Any) -> None:
         for listener in server.LISTENERS:
@@ -59,11 +158,11 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     return {
         "bind": [bind],
         "workers": max(1, workers),
-        "worker_class": "gthread",
+        "worker_class": StoppingWorker,
         "threads": THREADS_PER_WORKER,
         "preload_app": False,
         "timeout": 60,
-        "graceful_timeout": 10,
+        "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "keepalive": 5,
         # request limits before Flask sees anything (gunicorn answers 400/414)
         "limit_request_line": 8190,
@@ -73,6 +172,7 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "errorlog": "-",
         "loglevel": "warning",
         "when_ready": _announce(host),
+        "worker_exit": _worker_exit,
         "proc_name": "newsgraph",
     }
 

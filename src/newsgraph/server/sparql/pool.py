@@ -11,7 +11,9 @@ Admission: at most ``slots`` queries run at once; a few more may wait up to
 once (``Busy``), so load cannot pile up behind a slow query.
 
 Workers never outlive the web process: it kills them at exit, and each worker
-also exits by itself when its parent is gone (see ``worker.py``).
+also exits by itself the moment its parent is gone (see ``worker.py``). When
+the server stops, ``stop_all`` turns new queries away and gives running ones a
+short grace before their workers are killed, so that a stop stays quick.
 """
 
 from __future__ import annotations
@@ -68,6 +70,16 @@ class WorkerFailed(PoolError):
     """The worker died or could not start (crash, bad data)."""
 
     status = 500
+
+
+class Stopping(PoolError):
+    """The server is stopping: the query was not started, or was cut short."""
+
+    status = 503
+    retry_after = 1
+
+    def __init__(self) -> None:
+        super().__init__("The server is stopping or restarting; try again in a moment.")
 
 
 @dataclass(frozen=True)
@@ -190,11 +202,13 @@ class QueryPool:
         self.queue_wait_s = queue_wait_s
         self.max_waiting = max_waiting if max_waiting is not None else 4 * self.slots
         self.owner = os.getpid()
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        # None in the queue wakes the callers waiting for a worker when the pool closes
+        self._idle: queue.Queue[Worker | None] = queue.Queue()
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
         self._waiting = 0
         self._closed = False
+        self._stopping = False  # closed because the server stops (not a new release)
         self._ready = threading.Event()
         self._start_error: str | None = None
         self.graphs: frozenset[str] = frozenset()
@@ -250,7 +264,7 @@ class QueryPool:
     def run(self, request: dict, timeout_s: float) -> tuple[dict, bytes]:
         """Run one query request on a worker; raise a ``PoolError`` if it cannot."""
         if self._closed:
-            raise Busy("the data is being replaced; try again", 503, 1)
+            raise self._closed_error()
         self.wait_ready()
         with self._lock:
             if self._waiting >= self.max_waiting:
@@ -271,6 +285,9 @@ class QueryPool:
         finally:
             with self._lock:
                 self._waiting -= 1
+        if worker is None:
+            self._idle.put(None)  # for the next caller waiting
+            raise self._closed_error()
         try:
             worker.send(request)
             header, body = worker.receive(time.monotonic() + timeout_s)
@@ -283,6 +300,8 @@ class QueryPool:
             ) from None
         except (WorkerFailed, OSError, ValueError) as error:
             self._discard(worker)
+            if self._stopping:  # killed by stop(), not by the query
+                raise Stopping() from None
             raise WorkerFailed(
                 "The query stopped the worker evaluating it (it may have exhausted memory "
                 f"or the engine's stack): {error}"
@@ -293,6 +312,11 @@ class QueryPool:
             self._idle.put(worker)
         return header, body
 
+    def _closed_error(self) -> PoolError:
+        if self._stopping:
+            return Stopping()
+        return Busy("the data is being replaced; try again", 503, 1)
+
     def close(self, busy_too: bool = True) -> None:
         """Stop the workers. With ``busy_too=False`` (a new release replacing this
         one) a query still running finishes on its worker, which stops after it."""
@@ -301,14 +325,31 @@ class QueryPool:
         idle: list[Worker] = []
         while True:
             try:
-                idle.append(self._idle.get_nowait())
+                worker = self._idle.get_nowait()
             except queue.Empty:
                 break
+            if worker is not None:
+                idle.append(worker)
+        self._idle.put(None)  # callers waiting for a worker learn at once
+        self._ready.set()  # and so do those waiting for the first one to start
         with self._lock:
             doomed = list(self._all) if busy_too else idle
             self._all.difference_update(doomed)
         for worker in doomed:
             worker.kill()
+
+    def stop(self, grace_s: float) -> None:
+        """The server is stopping: no new query starts, idle workers stop now, and
+        a query still running after ``grace_s`` is killed (its caller gets ``Stopping``)."""
+        self._stopping = True
+        self.close(busy_too=False)
+        if grace_s <= 0:
+            self.close()
+            return
+        timer = threading.Timer(grace_s, self.close)
+        timer.daemon = True
+        timer.name = "sparql-stop"
+        timer.start()
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -318,8 +359,18 @@ class QueryPool:
 _LIVE_POOLS: weakref.WeakSet[QueryPool] = weakref.WeakSet()
 
 
+def _own_pools() -> list[QueryPool]:
+    # a forked child inherits its parent's pools but not their processes
+    return [pool for pool in list(_LIVE_POOLS) if pool.owner == os.getpid()]
+
+
+def stop_all(grace_s: float) -> None:
+    """Stop every pool of this process, giving running queries ``grace_s`` to finish."""
+    for pool in _own_pools():
+        pool.stop(grace_s)
+
+
 @atexit.register
-def _close_all() -> None:
-    for pool in list(_LIVE_POOLS):
-        if pool.owner == os.getpid():
-            pool.close()
+def close_all() -> None:
+    """The process ends: kill every query worker of it now and reap it."""
+    stop_all(0)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import struct
 import sys
 import threading
 import time
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 import pyoxigraph as ox
 
@@ -162,12 +163,25 @@ def _too_many(limit: int, what: str) -> tuple[dict, bytes]:
     }, b""
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit when the web process that started us is gone (even mid-query)."""
+def _watch_parent(fd: int) -> None:
+    """Exit the moment the web process that started us is gone, even mid-query.
+
+    Only that process holds the other end of our stdin, so the pipe hangs up
+    exactly when it ends, however it ends (SIGKILL too). ``PR_SET_PDEATHSIG``
+    would not do: it fires when the parent's *thread* that started us ends,
+    and the pool starts workers from short-lived threads.
+    """
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked: POLLHUP and POLLERR come anyway
     while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:
-            os._exit(0)
+        for _, event in poller.poll():
+            if event & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                _parent_gone()
+
+
+def _parent_gone() -> NoReturn:
+    # Nothing to save (the store is read-only), and nobody left to answer.
+    os._exit(0)
 
 
 def main() -> int:
@@ -179,24 +193,31 @@ def main() -> int:
     if first is None:
         return 0
     spec = first[0]
-    parent = os.getppid()
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    threading.Thread(target=_watch_parent, args=(stdin.fileno(),), daemon=True,
+                     name="watch-parent").start()
     sandboxed = deny_internet_sockets() if spec.get("sandbox", True) else False
     try:
         store = open_store(spec["kind"], spec["path"], spec.get("dump"), spec.get("quads"))
         graphs = _graph_names(store)
     except (OSError, ValueError, SyntaxError) as error:
-        write_frame(stdout, {"ready": False, "message": f"cannot open the data: {error}"})
+        _answer(stdout, {"ready": False, "message": f"cannot open the data: {error}"})
         return 1
-    write_frame(stdout, {"ready": True, "graphs": graphs, "sandboxed": sandboxed,
-                         "pid": os.getpid()})
+    _answer(stdout, {"ready": True, "graphs": graphs, "sandboxed": sandboxed,
+                     "pid": os.getpid()})
     prefixes = spec.get("prefixes") or {}
     while True:
         frame = read_frame(stdin)
         if frame is None:
             return 0
         header, body = execute(store, frame[0], prefixes)
-        write_frame(stdout, header, body)
+        _answer(stdout, header, body)
+
+
+def _answer(out: BinaryIO, header: dict, body: bytes = b"") -> None:
+    try:
+        write_frame(out, header, body)
+    except BrokenPipeError:  # the web process went away while we worked
+        _parent_gone()
 
 
 if __name__ == "__main__":
