@@ -72,7 +72,8 @@ def coverage(ctx: click.Context) -> None:
               help="Data to serve: a built dist/ folder (default) or an N-Quads/TriG/Turtle file.")
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--base", "serve_base",
-              help="Base IRI the served paths stand for (default: the group's --base).")
+              help="Base IRI the served paths stand for: a release's own (it is refused if "
+                   "it disagrees); for a single file, default the group's --base.")
 @click.option("--no-build", is_flag=True, help="Do not build dist/ first when it is missing.")
 @click.option("--sparql-timeout", type=float, help="Seconds a SPARQL query may run (default 10).")
 @click.option("--service-allow", multiple=True,
@@ -86,6 +87,9 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
 
     if serve_base is not None and not serve_base.endswith("/"):
         serve_base += "/"
+    # a base the user gave (here or to the group) must agree with the release's
+    asked_base = serve_base or (_settings(ctx).base if ctx.parent and ctx.parent.params.get("base")
+                                else None)
     settings = _settings(ctx).with_overrides(
         base=serve_base,
         sparql_timeout_s=sparql_timeout,
@@ -104,7 +108,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
         if status != 0:
             click.echo("error: the build failed, so there is nothing to serve", err=True)
             sys.exit(status)
-    sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers))
+    sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers,
+                        asked_base=asked_base))
 
 
 @main.command()

@@ -2,7 +2,7 @@
 
 Statistics are counted from the served store once per release (the data only
 changes on rebuild); the dumps' sizes and checksums come from the release's
-``manifest.json``. The description is a list of triples so every renderer
+manifest. The description is a list of triples so every renderer
 (Turtle, JSON-LD, …) can write it.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from newsgraph import iris
+from newsgraph import release as release_layout
 from newsgraph.iris import KINDS
 from newsgraph.server.store import OpenRelease, sparql_term
 
@@ -24,9 +25,6 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
-# files a release serves beside the data, which are not dumps of it: the
-# manifest and the JSON-LD context (newsgraph.pipeline.publish.CONTEXT)
-NOT_DUMPS = frozenset({"manifest.json", "context.jsonld"})
 
 
 @dataclass(frozen=True)
@@ -203,8 +201,8 @@ def description_triples(
         add(part, f"{VOID}triples", _int(n))
 
     for dump in release.dumps.values():
-        if dump.name in NOT_DUMPS:
-            continue
+        if dump.role != release_layout.DUMP:
+            continue  # the JSON-LD context is served beside the dumps but is no dump
         url = iris.dump(dump.name, base)
         add(ds, f"{VOID}dataDump", _iri(url))
         add(ds, f"{DCAT}distribution", _iri(url))

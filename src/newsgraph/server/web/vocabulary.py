@@ -1,5 +1,5 @@
 """Documentation of the vocabulary (``/def``) and the shapes (``/shapes``), read
-from ``ontology/*.ttl`` and ``shapes/*.ttl`` (pyLODE's idea: one profile per kind
+from the release's copies of ``ontology/*.ttl`` and the shapes (pyLODE's idea: one profile per kind
 of document over a small shared core; nothing about a term is written twice).
 
 * the core loads a folder of Turtle into a small in-memory store and answers
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,10 +97,10 @@ class TurtleFolder:
         return items
 
 
-def load_folder(folder: Path) -> TurtleFolder:
+def load_turtle(files: Sequence[Path]) -> TurtleFolder:
+    """Turtle files parsed into one graph (a release's ontology, or its shapes)."""
     store = ox.Store()
     digest = hashlib.sha256()
-    files = sorted(folder.glob("*.ttl")) if folder.is_dir() else []
     for path in files:
         body = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + body)
