@@ -85,6 +85,7 @@ def launch_server(
     cli_args: tuple[str, ...] = (),
     serve_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    cwd: Path = REPO,
 ) -> Server:
     """Start ``python -m newsgraph … serve --no-build --data DATA --port P`` and
     wait until it answers; fail with the server's log if it does not."""
@@ -98,7 +99,7 @@ def launch_server(
     full_env = {**os.environ, **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env,
-                                   cwd=REPO)
+                                   cwd=cwd)
     server = Server(f"http://127.0.0.1:{port}", port, process, log)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:

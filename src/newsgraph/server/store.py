@@ -153,10 +153,6 @@ def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
     its size, and with ``full_check`` its SHA-256 too. With ``base``, a release
     built for another base IRI is refused."""
     folder = dist.resolve()
-    if not release.looks_like_release(folder):
-        raise DataError(
-            f"{dist}: holds no release (no manifest); build the dataset first (newsgraph build)"
-        )
     try:
         manifest = release.verify(folder, full=full_check)
     except release.ReleaseError as exc:
