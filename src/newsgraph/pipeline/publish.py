@@ -254,7 +254,7 @@ def remove_debris(dist: Path) -> list[str]:
                 _remove_tree(path)
                 removed.append(path.name)
         elif (path.parent == releases and not path.name.startswith(".") and path.is_dir()
-              and not path.is_symlink() and path != current
+              and not path.is_symlink() and path.resolve() != current
               and not _is_intact(path, full=False)):
             _discard(path)
             removed.append(path.name)
