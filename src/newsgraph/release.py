@@ -169,9 +169,11 @@ def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> None:
 
 
 def folders_to_sync(folder: Path, manifest: Mapping[str, Any]) -> list[Path]:
-    """The release folder and every folder inside it that holds a listed file."""
-    inner = {(folder / name).parent for name in manifest["files"]}
-    return sorted(inner | {folder}, key=lambda p: len(p.parts), reverse=True)
+    """The release folder and every folder inside it, deepest first (each holds
+    the entries of files or folders that must survive a crash)."""
+    inner = {folder / parent for name in manifest["files"]
+             for parent in PurePosixPath(name).parents if str(parent) != "."}
+    return sorted(inner | {folder}, key=lambda p: (len(p.parts), str(p)), reverse=True)
 
 
 # ------------------------------------------------------------------ reading

@@ -307,7 +307,7 @@ def publish(quads: list[ox.Quad], dist: Path, base: str, *, ontology_dir: Path,
         _remove_tree(staging)
         with contextlib.suppress(OSError):
             link_tmp.unlink()
-        why = exc.strerror or exc if isinstance(exc, OSError) else exc
+        why = (exc.strerror or exc) if isinstance(exc, OSError) else exc
         raise PublishError(f"could not write the release to {releases}: {why}; "
                            f"{dist} still serves the previous release") from exc
     _prune(releases, keep=final)
@@ -340,10 +340,13 @@ def _write_file(path: Path, body: bytes) -> None:
 def _prune(releases: Path, keep: Path) -> None:
     """Drop the oldest complete releases beyond KEEP_RELEASES (never the current
     one); each is renamed aside before it is deleted."""
-    done = [p for p in releases.iterdir()
-            if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
-    done.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in done[KEEP_RELEASES:]:
+    done: list[tuple[float, Path]] = []
+    for path in releases.iterdir():
+        if path.is_dir() and not path.is_symlink() and not path.name.startswith("."):
+            with contextlib.suppress(FileNotFoundError):  # another build's pruning
+                done.append((path.stat().st_mtime, path))
+    done.sort(reverse=True)
+    for _, old in done[KEEP_RELEASES:]:
         if old != keep:
             with contextlib.suppress(OSError):
                 _crash_point("pruning")
