@@ -6,6 +6,7 @@ must find elsewhere (docs/release.md)::
     manifest.json          what is here: format version, base IRI, counts, every file
     newsgraph.nq  .trig  .ttl  .jsonld     the dumps
     context.jsonld         the JSON-LD context of the JSON-LD dump
+    statistics.json        what the data holds, counted by the build (newsgraph.statistics)
     ontology/*.ttl         the ontology the build used
     shapes/1/*.ttl …       the shapes the build validated with, one numbered
                            folder per folder of shapes, in the build's order
@@ -40,6 +41,7 @@ TRIG = "newsgraph.trig"
 TURTLE = "newsgraph.ttl"
 JSONLD = "newsgraph.jsonld"
 CONTEXT = "context.jsonld"
+STATISTICS = "statistics.json"
 
 DUMP_MEDIA_TYPES = {
     NQUADS: "application/n-quads",
@@ -48,13 +50,16 @@ DUMP_MEDIA_TYPES = {
     JSONLD: "application/ld+json",
 }
 CONTEXT_MEDIA_TYPE = "application/ld+json"
+STATISTICS_MEDIA_TYPE = "application/json"
 TURTLE_MEDIA_TYPE = "text/turtle"
 STORE_MEDIA_TYPE = "application/octet-stream"
 
 # what a listed file is for; the server finds its files by role, never by name
-DUMP, CONTEXT_ROLE, ONTOLOGY_ROLE, SHAPES_ROLE, STORE_ROLE = (
-    "dump", "context", "ontology", "shapes", "store")
-ROLES = (DUMP, CONTEXT_ROLE, ONTOLOGY_ROLE, SHAPES_ROLE, STORE_ROLE)
+DUMP, CONTEXT_ROLE, ONTOLOGY_ROLE, SHAPES_ROLE, STATISTICS_ROLE, STORE_ROLE = (
+    "dump", "context", "ontology", "shapes", "statistics", "store")
+ROLES = (DUMP, CONTEXT_ROLE, ONTOLOGY_ROLE, SHAPES_ROLE, STATISTICS_ROLE, STORE_ROLE)
+# made from the dumps once they are written, so left out of the release id
+DERIVED_ROLES = (STATISTICS_ROLE, STORE_ROLE)
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _RELEASE_ID = re.compile(r"[0-9a-f]{16}")
@@ -114,11 +119,13 @@ def _media_type(name: str, role: str) -> str:
 
 def release_id(manifest: Mapping[str, Any]) -> str:
     """The id a manifest's content gives: a hash of everything in it but the id
-    and the store's files (RocksDB writes a random identity and timestamps into
-    those, so two builds of the same data differ there and nowhere else)."""
+    and the files made from the dumps (the store and the statistics). They add
+    nothing the dumps do not fix, and RocksDB writes a random identity and
+    timestamps into the store's files, so two builds of the same data differ
+    there and nowhere else."""
     content = {k: v for k, v in manifest.items() if k != "release"}
     content["files"] = {name: rec for name, rec in manifest.get("files", {}).items()
-                        if not (isinstance(rec, dict) and rec.get("role") == STORE_ROLE)}
+                        if not (isinstance(rec, dict) and rec.get("role") in DERIVED_ROLES)}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:16]
 
@@ -150,9 +157,12 @@ def sha256_of(path: Path) -> str:
 
 
 def with_store(manifest: Mapping[str, Any], folder: Path) -> dict[str, Any]:
-    """The manifest with a record for every file of ``folder``'s written store."""
+    """The manifest with a record for every file of ``folder``'s written store
+    and for its statistics."""
     store = folder / STORE
     files = dict(manifest["files"])
+    files[STATISTICS] = record((folder / STATISTICS).read_bytes(), STATISTICS_MEDIA_TYPE,
+                               STATISTICS_ROLE)
     for path in sorted(p for p in store.rglob("*") if p.is_file()):
         files[path.relative_to(folder).as_posix()] = {
             "bytes": path.stat().st_size, "sha256": sha256_of(path),
@@ -195,6 +205,7 @@ def _check_name(folder: Path, name: object, rec: object) -> None:
         raise _bad(folder, f"{name}: unknown role {role!r}")
     places = {DUMP: len(parts) == 1 and name in DUMP_MEDIA_TYPES,
               CONTEXT_ROLE: name == CONTEXT,
+              STATISTICS_ROLE: name == STATISTICS,
               ONTOLOGY_ROLE: len(parts) == 2 and parts[0] == ONTOLOGY,
               SHAPES_ROLE: len(parts) == 3 and parts[0] == SHAPES and parts[1].isdigit(),
               STORE_ROLE: len(parts) >= 2 and parts[0] == STORE}
@@ -241,6 +252,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         _check_name(folder, name, rec)
     if not files_of(manifest, STORE_ROLE):
         raise _bad(folder, "it lists no store files")
+    if STATISTICS not in manifest["files"]:
+        raise _bad(folder, f"it lists no {STATISTICS}")
     if release_id(manifest) != manifest["release"]:
         raise _bad(folder, "its content does not match its release id (was it edited?)")
     return manifest

@@ -14,6 +14,7 @@ import pytest
 from newsgraph import release
 from newsgraph.config import load_settings
 from newsgraph.resources import CONTEXT_FILE
+from newsgraph.statistics import count_statistics, stats_from_json
 
 from .conftest import BASE, publish_quads, quads_of
 
@@ -64,6 +65,15 @@ def test_the_release_carries_the_ontology_shapes_and_context_the_build_used(fold
     assert [p.read_bytes() for p in shapes] == [p.read_bytes() for p in shipped]
     assert json.loads((folder / release.CONTEXT).read_text()) == json.loads(
         CONTEXT_FILE.read_text())
+
+
+def test_the_statistics_are_those_of_the_store(folder, manifest):
+    counted = count_statistics(ox.Store.read_only(str(release.store_dir(folder))),
+                               manifest["base"])
+    carried = stats_from_json(json.loads((folder / release.STATISTICS).read_text()))
+    assert carried == counted
+    assert carried.quads == manifest["quads"] and carried.triples == manifest["triples"]
+    assert carried.entities > 0 and carried.named_graphs == sorted(manifest["graphs"])
 
 
 def test_shapes_folders_with_files_of_the_same_name_do_not_collide(tmp_path, built_nquads):

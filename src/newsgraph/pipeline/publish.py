@@ -39,6 +39,7 @@ from rdflib.term import Node
 from newsgraph import iris, release
 from newsgraph.release import JSONLD, NQUADS, STORE, TRIG, TURTLE, ReleaseError
 from newsgraph.resources import CONTEXT_FILE
+from newsgraph.statistics import count_statistics, stats_to_json
 
 KEEP_RELEASES = 3  # the current one, and older ones a running server may still hold open
 
@@ -173,12 +174,15 @@ def build_manifest(dumps: dict[str, bytes], quads: list[ox.Quad], base: str,
     return manifest, files
 
 
-def _write_store(folder: Path, nquads: bytes) -> None:
+def _write_store(folder: Path, nquads: bytes, base: str) -> bytes:
+    """Write the on-disk store; returns the statistics counted on it."""
     store = ox.Store(str(folder))
     store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
+    counted = stats_to_json(count_statistics(store, base))
     del store  # closes RocksDB: its files are final from here on
+    return counted
 
 
 def current_release(dist: Path) -> Path | None:
@@ -324,7 +328,8 @@ def _stage(staging: Path, files: dict[str, tuple[str, bytes]], nquads: bytes,
         (staging / name).parent.mkdir(parents=True, exist_ok=True)
         _write_file(staging / name, body)
     _crash_point("staged-files")
-    _write_store(staging / STORE, nquads)
+    _write_file(staging / release.STATISTICS, _write_store(staging / STORE, nquads,
+                                                           manifest["base"]))
     _crash_point("staged-store")
     complete = release.with_store(manifest, staging)
     release.write_manifest(staging, complete)

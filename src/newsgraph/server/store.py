@@ -16,6 +16,7 @@ reference: a request that started on the old release finishes on it.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -111,6 +112,7 @@ class OpenRelease:
     ontology: tuple[Path, ...] = ()  # the Turtle files /def documents
     shapes: tuple[Path, ...] = ()  # the Turtle files /shapes documents
     store_path: Path | None = None  # the on-disk store of a release
+    statistics: dict[str, Any] | None = None  # a release's statistics.json; None for a file
     _memo: dict[Hashable, Any] = field(default_factory=dict)
     _memo_locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _memo_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -165,6 +167,11 @@ def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
     except Exception as exc:  # RocksDB reports damage as OSError or others
         raise DataError(f"{store_dir}: cannot open the store read-only ({exc}); "
                         "rebuild the release (newsgraph build)") from None
+    try:
+        counted = json.loads((folder / release.STATISTICS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{folder / release.STATISTICS}: cannot read ({exc}); "
+                        "rebuild the release (newsgraph build)") from None
     dumps = {
         name: Dump(name, folder / name, rec["mediaType"], rec["bytes"], rec["sha256"], role)
         for role in (release.DUMP, release.CONTEXT_ROLE)
@@ -182,6 +189,7 @@ def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
         ontology=tuple(release.paths_of(folder, manifest, release.ONTOLOGY_ROLE)),
         shapes=tuple(release.paths_of(folder, manifest, release.SHAPES_ROLE)),
         store_path=store_dir,
+        statistics=counted,
     )
 
 
