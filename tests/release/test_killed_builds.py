@@ -79,17 +79,18 @@ def test_a_build_killed_at_a_step_leaves_a_complete_release_and_the_next_build_s
     assert len(kept) == publish.KEEP_RELEASES
 
 
-def test_a_kill_while_a_damaged_release_is_replaced_keeps_the_old_one_served(dist, new_content):
+def test_a_kill_while_a_damaged_current_release_is_replaced_never_leaves_it_half_deleted(
+    dist, new_content
+):
     first = publish_in_child(new_content, dist, crash_at=None)
     assert first.returncode == 0, first.stderr
     damaged = dist.resolve()
     (damaged / release.NQUADS).write_bytes(b"")
     killed = publish_in_child(new_content, dist, crash_at="discarding")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    # the damaged folder is gone (renamed aside) and dist points nowhere complete,
-    # or at the rebuilt one: never at a half-deleted folder
-    if dist.exists():
-        assert_serves_a_complete_release(dist)
+    # renamed aside whole: dist points at no folder until the rebuilt one is
+    # renamed in, never at a half-deleted one
+    assert not dist.exists() and not damaged.exists()
     again = publish_in_child(new_content, dist, crash_at=None)
     assert again.returncode == 0, again.stderr
     assert_serves_a_complete_release(dist)
