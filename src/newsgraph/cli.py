@@ -88,8 +88,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
     if serve_base is not None and not serve_base.endswith("/"):
         serve_base += "/"
     # a base the user gave (here or to the group) must agree with the release's
-    asked_base = serve_base or (_settings(ctx).base if ctx.parent and ctx.parent.params.get("base")
-                                else None)
+    group_base = ctx.parent.params.get("base") if ctx.parent else None
+    asked_base = serve_base or (_settings(ctx).base if group_base else None)
     settings = _settings(ctx).with_overrides(
         base=serve_base,
         sparql_timeout_s=sparql_timeout,

@@ -1,6 +1,7 @@
 """Documentation of the vocabulary (``/def``) and the shapes (``/shapes``), read
-from the release's copies of ``ontology/*.ttl`` and the shapes (pyLODE's idea: one profile per kind
-of document over a small shared core; nothing about a term is written twice).
+from the release's copies of the ontology and the shapes (pyLODE's idea: one
+profile per kind of document over a small shared core; nothing about a term is
+written twice).
 
 * the core loads a folder of Turtle into a small in-memory store and answers
   "what does this node say" questions;
