@@ -160,21 +160,21 @@ class Server:
 
 
 def start_newsgraph(tmp: Path, nquads: Path, workers: int, cache: bool) -> Server:
-    """``newsgraph serve`` over a release folder laid out as ``newsgraph build`` makes
-    it: the on-disk store, the N-Quads dump and a manifest with the quad count."""
+    """``newsgraph serve`` over a release of the synthetic graph, published as
+    ``newsgraph build`` publishes one (dumps, store, manifest)."""
     import pyoxigraph as ox
+
+    from newsgraph.config import load_settings
+    from newsgraph.pipeline.publish import publish
 
     dist = tmp / "newsgraph-dist"
     if not dist.exists():
-        (dist / "store").mkdir(parents=True)
-        store = ox.Store(str(dist / "store"))
-        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        store.flush()
-        quads = len(store)
-        del store
-        shutil.copy(nquads, dist / "newsgraph.nq")
-        (dist / "manifest.json").write_text(json.dumps(
-            {"release": "bench", "quads": quads, "files": {"newsgraph.nq": {}}}))
+        settings = load_settings()
+        quads = sorted(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS),
+                       key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate),
+                                      str(q.object)))
+        publish(quads, dist, settings.base, ontology_dir=settings.ontology_dir,
+                shape_folders=settings.shape_folders())
     port = free_port()
     env = dict(os.environ)
     if not cache:

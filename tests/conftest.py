@@ -86,6 +86,7 @@ def launch_server(
     serve_args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     own_group: bool = False,
+    cwd: Path = REPO,
 ) -> Server:
     """Start ``python -m newsgraph … serve --no-build --data DATA --port P`` and
     wait until it answers; fail with the server's log if it does not.
@@ -102,7 +103,7 @@ def launch_server(
     full_env = {**os.environ, **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=full_env,
-                                   cwd=REPO, process_group=0 if own_group else None)
+                                   cwd=cwd, process_group=0 if own_group else None)
     server = Server(f"http://127.0.0.1:{port}", port, process, log)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:

@@ -156,7 +156,8 @@ def coverage(ctx: click.Context) -> None:
               help="Data to serve: a built dist/ folder (default) or an N-Quads/TriG/Turtle file.")
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--base", "serve_base",
-              help="Base IRI the served paths stand for (default: the group's --base).")
+              help="Base IRI the served paths stand for: a release's own (it is refused if "
+                   "it disagrees); for a single file, default the group's --base.")
 @click.option("--no-build", is_flag=True, help="Do not build dist/ first when it is missing.")
 @click.option("--sparql-timeout", type=float, help="Seconds a SPARQL query may run (default 10).")
 @click.option("--service-allow", multiple=True,
@@ -177,6 +178,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
         sparql_timeout_s=sparql_timeout,
         service_allow_list=tuple(service_allow) or None,
     )
+    # a base the user gave (here or to the group) must agree with the release's
+    asked_base = settings.base if (serve_base or ctx.obj.base) else None
     source = data if data is not None else settings.dist_dir
     if data is None and not has_dataset(source):
         if no_build:
@@ -190,7 +193,8 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
         if status != 0:
             click.echo("error: the build failed, so there is nothing to serve", err=True)
             sys.exit(status)
-    sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers))
+    sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers,
+                        asked_base=asked_base))
 
 
 @main.command()

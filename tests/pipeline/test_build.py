@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,12 +25,20 @@ def newsgraph(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def snapshot(dist: Path) -> dict[str, str]:
-    """What a reader of dist/ sees: the link target and every dump's hash."""
-    out = {"->": str(dist.resolve())}
-    for path in sorted(dist.resolve().iterdir()):
-        if path.is_file():
-            out[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+def snapshot(dist: Path) -> dict[str, object]:
+    """What a reader of dist/ sees: the link target, every file's hash but the
+    store's, and the manifest without the store's records (RocksDB writes a
+    random identity and timestamps into its files, so only those differ
+    between two builds of the same input)."""
+    folder = dist.resolve()
+    out: dict[str, object] = {"->": str(folder)}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and not name.startswith("store/") and name != "manifest.json":
+            out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"] = {k: v for k, v in manifest["files"].items() if v["role"] != "store"}
+    out["manifest.json"] = manifest
     return out
 
 
@@ -48,6 +57,8 @@ def test_build_publishes_every_dump_and_the_store(built):
 
 
 def test_same_input_builds_byte_identical_dumps(built, tmp_path, project):
+    """Dumps, ontology, shapes and context byte for byte; the manifest up to the
+    store's files (so the release id too)."""
     first = snapshot(built)
     other = tmp_path / "again"
     result = newsgraph(project, "--dist", str(other), "build")

@@ -218,26 +218,23 @@ def test_killing_the_server_outright_leaves_no_query_worker(built_dist, start_se
     assert wait_until(lambda: not any(alive(p) for p in ours), 15)
 
 
-def _release(folder: Path, nquads: str, release_id: str) -> Path:
-    import json
-
+def _release(folder: Path, nquads: str) -> Path:
+    """A release folder of these quads, published as the build publishes one."""
     import pyoxigraph as ox
 
-    (folder / "store").mkdir(parents=True)
-    (folder / "newsgraph.nq").write_text(nquads)
-    store = ox.Store(str(folder / "store"))
-    store.bulk_load(path=str(folder / "newsgraph.nq"), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    quads = len(store)
-    del store
-    (folder / "manifest.json").write_text(json.dumps({"release": release_id, "quads": quads}))
-    return folder
+    from newsgraph.config import load_settings
+    from newsgraph.pipeline.publish import publish
+
+    settings = load_settings()
+    quads = sorted(ox.parse(nquads.encode(), format=ox.RdfFormat.N_QUADS), key=str)
+    return publish(quads, folder / "dist", "http://ex/", ontology_dir=settings.ontology_dir,
+                   shape_folders=settings.shape_folders()).path
 
 
 def test_a_new_release_gets_new_query_workers_and_the_old_ones_stop(tmp_path, start_server):
     marker = "<http://ex/new> <http://ex/p> <http://ex/o> <http://ex/g0> .\n"
-    old = _release(tmp_path / "release-a", DATA, "a")
-    new = _release(tmp_path / "release-b", DATA + marker, "b")
+    old = _release(tmp_path / "release-a", DATA)
+    new = _release(tmp_path / "release-b", DATA + marker)
     dist = tmp_path / "dist"
     dist.symlink_to(old)
     server = start_server(dist, serve_args=("--workers", "1"))

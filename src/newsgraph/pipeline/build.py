@@ -176,7 +176,9 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
         return EXIT_OK
     try:
         with step("publishing", echo):
-            release = publish(quads, settings.dist_dir, settings.base)
+            release = publish(quads, settings.dist_dir, settings.base,
+                              ontology_dir=settings.ontology_dir,
+                              shape_folders=settings.shape_folders())
     except PublishError as exc:
         _stderr(f"error: {exc}")
         return EXIT_WRITE_FAILED

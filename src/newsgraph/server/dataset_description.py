@@ -1,20 +1,21 @@
 """What the dataset holds, said in VoID and DCAT.
 
-Statistics are counted from the served store once per release (the data only
-changes on rebuild); the dumps' sizes and checksums come from the release's
-``manifest.json``. The description is a list of triples so every renderer
+Statistics are counted by the build and carried by the release
+(newsgraph.statistics); the dumps' sizes and checksums come from the release's
+manifest. The description is a list of triples so every renderer
 (Turtle, JSON-LD, …) can write it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pyoxigraph as ox
 
 from newsgraph import iris
-from newsgraph.iris import KINDS
-from newsgraph.server.store import OpenRelease, sparql_term
+from newsgraph import release as release_layout
+from newsgraph.server.store import OpenRelease
+from newsgraph.statistics import Statistics, count_statistics, stats_from_json
+
+__all__ = ["Statistics", "description_triples", "statistics"]
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -24,97 +25,14 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
-# files a release serves beside the data, which are not dumps of it: the
-# manifest and the JSON-LD context (newsgraph.pipeline.publish.CONTEXT)
-NOT_DUMPS = frozenset({"manifest.json", "context.jsonld"})
-
-
-@dataclass(frozen=True)
-class Statistics:
-    triples: int
-    quads: int
-    graphs: int
-    distinct_subjects: int
-    entities_by_kind: dict[str, list[tuple[str, str]]]  # kind -> [(iri, label)]
-    classes: dict[str, int]  # class -> distinct instances
-    properties: dict[str, int]  # property -> distinct triples
-    wikidata_links: int
-    named_graphs: list[str] = field(default_factory=list)
-
-    @property
-    def entities(self) -> int:
-        return sum(len(v) for v in self.entities_by_kind.values())
-
-
-def _count(release: OpenRelease, query: str) -> int:
-    rows = release.select(query)
-    return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
-
-
-ENTITIES_QUERY = """
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?s (SAMPLE(?name) AS ?label) WHERE {
-  ?s ?p ?o .
-  FILTER(isIRI(?s) && STRSTARTS(STR(?s), %s) && !CONTAINS(STR(?s), "#"))
-  OPTIONAL { ?s schema:name|skos:prefLabel|schema:text ?name
-             FILTER(LANGMATCHES(LANG(?name), "en") || LANG(?name) = "") }
-} GROUP BY ?s
-"""
-
-
-def _entities_by_kind(release: OpenRelease, base: str) -> dict[str, list[tuple[str, str]]]:
-    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
-    for row in release.select(ENTITIES_QUERY % sparql_term(ox.Literal(f"{base}id/"))):
-        iri = row["s"].value
-        parts = iris.split_thing(iri, base)
-        if parts is None or parts[0] not in found:
-            continue
-        label = row["label"].value if row["label"] is not None else parts[1]
-        found[parts[0]].append((iri, label))
-    for rows in found.values():
-        rows.sort(key=lambda r: (r[1].casefold(), r[0]))
-    return found
 
 
 def statistics(release: OpenRelease, base: str) -> Statistics:
-    """Counted once per release (callers cache it on the release)."""
-    quads = len(release.store)
-    triples = _count(
-        release, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-    )
-    subjects = _count(release, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
-    classes = {
-        row["c"].value: int(row["n"].value)
-        for row in release.select(
-            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c"
-        )
-    }
-    properties = {
-        row["p"].value: int(row["n"].value)
-        for row in release.select(
-            "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } "
-            "GROUP BY ?p"
-        )
-    }
-    links = _count(
-        release,
-        f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{
-              ?s <{OWL_SAMEAS}> ?o
-              FILTER(STRSTARTS(STR(?o), {sparql_term(ox.Literal(str(iris.WD)))})) }} }}""",
-    )
-    graphs = sorted(g.value for g in release.store.named_graphs() if isinstance(g, ox.NamedNode))
-    return Statistics(
-        triples=triples,
-        quads=quads,
-        graphs=len(graphs),
-        distinct_subjects=subjects,
-        entities_by_kind=_entities_by_kind(release, base),
-        classes=dict(sorted(classes.items())),
-        properties=dict(sorted(properties.items())),
-        wikidata_links=links,
-        named_graphs=graphs,
-    )
+    """The release's statistics, counted by the build (``statistics.json``); a
+    single served file has none, so its are counted from its store here."""
+    if release.statistics is not None:
+        return stats_from_json(release.statistics)
+    return count_statistics(release.store, base)
 
 
 def _iri(value: str) -> ox.NamedNode:
@@ -203,8 +121,8 @@ def description_triples(
         add(part, f"{VOID}triples", _int(n))
 
     for dump in release.dumps.values():
-        if dump.name in NOT_DUMPS:
-            continue
+        if dump.role != release_layout.DUMP:
+            continue  # the JSON-LD context is served beside the dumps but is no dump
         url = iris.dump(dump.name, base)
         add(ds, f"{VOID}dataDump", _iri(url))
         add(ds, f"{DCAT}distribution", _iri(url))

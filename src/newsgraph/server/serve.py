@@ -32,6 +32,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
 from newsgraph.config import Settings
+from newsgraph.release import looks_like_release
 from newsgraph.server.sparql import pool
 from newsgraph.server.store import DataError, open_data
 
@@ -178,20 +179,35 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
 
 
 def has_dataset(source: Path) -> bool:
-    """Whether ``source`` looks like a built dataset (the build makes one where not)."""
-    return source.is_file() or (source / "store").is_dir()
+    """Whether ``source`` claims to be a dataset (the build makes one where not);
+    whether it is an intact one, :func:`run_server` checks."""
+    return source.is_file() or looks_like_release(source)
 
 
-def run_server(settings: Settings, host: str, port: int, data: Path | None, workers: int) -> int:
-    """Serve ``data`` (default: the built dist/); exit status 2 when it cannot be served."""
+def run_server(settings: Settings, host: str, port: int, data: Path | None, workers: int,
+               asked_base: str | None = None) -> int:
+    """Serve ``data`` (default: the built dist/); exit status 2 when it cannot be served.
+
+    A release is verified fully (every file against its SHA-256) and served
+    with the base IRI it was built for; ``asked_base``, a base the user gave,
+    must agree with it. A single RDF file has no manifest: it is served with
+    ``asked_base``, else the settings' base.
+    """
     source = data if data is not None else settings.dist_dir
     try:
         # open once here so bad data fails now with a clear message, not in each worker
-        release = open_data(source)
+        opened = open_data(source, full_check=True)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    del release  # the store must not cross the fork: each worker opens its own
-    print(f"Serving {source} with base IRI {settings.base}", file=sys.stderr)
+    base = opened.base or asked_base or settings.base
+    del opened  # the store must not cross the fork: each worker opens its own
+    if asked_base is not None and asked_base != base:
+        print(f"error: {source} was built for base {base}, not {asked_base}; rebuild it for "
+              f"that base (newsgraph --base {asked_base} build) or serve without --base",
+              file=sys.stderr)
+        return 2
+    settings = settings.with_overrides(base=base)
+    print(f"Serving {source} with base IRI {base}", file=sys.stderr)
     NewsgraphServer(settings, source, gunicorn_options(host, port, workers)).run()
     return 0

@@ -2,9 +2,10 @@
 
 Two sources are served:
 
-* a built ``dist/`` folder (usually a symlink to a release folder): its
-  on-disk pyoxigraph store opens read-only, its dumps and ``manifest.json``
-  are read from the same release folder;
+* a release (``dist/``, the symlink the build swaps, or a release folder):
+  verified against its manifest (newsgraph.release), its on-disk pyoxigraph
+  store opened read-only, and its dumps, ontology and shapes read from the
+  same folder, never from the working directory or the settings;
 * one N-Quads, TriG, Turtle or N-Triples file: loaded into an in-memory store.
 
 A :class:`OpenRelease` never changes once opened. :class:`DataHolder` hands out the
@@ -15,8 +16,8 @@ reference: a request that started on the old release finishes on it.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -28,9 +29,13 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-T = TypeVar("T")
+from newsgraph import release
+from newsgraph.resources import ONTOLOGY_DIR, SHAPES_DIR
 
-# media types of the files a release may publish, by extension
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# media types of the single RDF files that may be served, by extension
 DUMP_MEDIA_TYPES: dict[str, str] = {
     ".nq": "application/n-quads",
     ".trig": "application/trig",
@@ -67,6 +72,7 @@ class Dump:
     media_type: str
     size: int
     sha256: str
+    role: str = release.DUMP  # or release.CONTEXT_ROLE: served, but not a dump of the data
 
 
 class LRU:
@@ -102,6 +108,11 @@ class OpenRelease:
     manifest: dict[str, Any]
     source: Path
     cache: LRU = field(default_factory=lambda: LRU(4096))
+    base: str | None = None  # the base IRI a release was built for; None for a file
+    ontology: tuple[Path, ...] = ()  # the Turtle files /def documents
+    shapes: tuple[Path, ...] = ()  # the Turtle files /shapes documents
+    store_path: Path | None = None  # the on-disk store of a release
+    statistics: dict[str, Any] | None = None  # a release's statistics.json; None for a file
     _memo: dict[Hashable, Any] = field(default_factory=dict)
     _memo_locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _memo_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -137,110 +148,48 @@ class OpenRelease:
             return self._memo[key]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _manifest_files(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``{name: {"bytes": n, "sha256": h}}`` whether the manifest lists files as a
-    mapping or as a list of records with a name/path."""
-    files = manifest.get("files") or {}
-    if isinstance(files, list):
-        named = {}
-        for rec in files:
-            if isinstance(rec, dict):
-                name = rec.get("name") or rec.get("path")
-                if isinstance(name, str):
-                    named[name] = rec
-        return named
-    return (
-        {k: v for k, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
-    )
-
-
-def _size_of(record: dict[str, Any]) -> int | None:
-    for key in ("bytes", "size", "byte_size", "byteSize"):
-        if isinstance(record.get(key), int):
-            return record[key]
-    return None
-
-
-def _dumps_of_release(folder: Path, manifest: dict[str, Any]) -> dict[str, Dump]:
-    """The release's dump files: those the manifest lists (falling back to the
-    known extensions), each a regular file directly inside the release folder."""
-    listed = _manifest_files(manifest)
-    names = list(listed) or sorted(
-        p.name
-        for p in folder.iterdir()
-        if p.suffix in DUMP_MEDIA_TYPES and p.name != "manifest.json"
-    )
-    dumps: dict[str, Dump] = {}
-    for name in names:
-        path = folder / name
-        # only plain names of regular files: the manifest cannot point outside the release
-        if "/" in name or name.startswith(".") or path.suffix not in DUMP_MEDIA_TYPES:
-            continue
-        if not path.is_file():
-            continue
-        rec = listed.get(name, {})
-        size = _size_of(rec)
-        sha = rec.get("sha256") if isinstance(rec.get("sha256"), str) else None
-        dumps[name] = Dump(
-            name=name,
-            path=path,
-            media_type=DUMP_MEDIA_TYPES[path.suffix],
-            size=size if size is not None else path.stat().st_size,
-            sha256=sha or _sha256(path),
-        )
-    return dumps
-
-
-def _release_time(manifest: dict[str, Any], fallback: Path) -> datetime:
-    for key in ("created", "built_at", "published", "modified", "issued"):
-        raw = manifest.get(key)
-        if isinstance(raw, str):
-            try:
-                stamp = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-    return datetime.fromtimestamp(int(fallback.stat().st_mtime), UTC)
-
-
-def open_dist(dist: Path, cache_size: int = 4096) -> OpenRelease:
-    """Open a built release folder (or the ``dist`` symlink to one) read-only."""
+def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
+              base: str | None = None) -> OpenRelease:
+    """Open a release folder (or the ``dist`` symlink to one) read-only, once it
+    is verified (newsgraph.release): every file the manifest lists is there with
+    its size, and with ``full_check`` its SHA-256 too. With ``base``, a release
+    built for another base IRI is refused."""
     folder = dist.resolve()
-    store_dir = folder / "store"
-    if not store_dir.is_dir():
-        raise DataError(
-            f"{dist}: no store/ folder in it; build the dataset first (newsgraph build)"
-        )
-    manifest_path = folder / "manifest.json"
-    manifest: dict[str, Any] = {}
-    if manifest_path.is_file():
-        try:
-            loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise DataError(f"{manifest_path}: not valid JSON ({exc})") from exc
-        if isinstance(loaded, dict):
-            manifest = loaded
+    try:
+        manifest = release.verify(folder, full=full_check)
+    except release.ReleaseError as exc:
+        raise DataError(str(exc)) from None
+    if base is not None and manifest["base"] != base:
+        raise DataError(f"{folder}: built for base {manifest['base']}, not {base}")
+    store_dir = release.store_dir(folder)
     try:
         store = ox.Store.read_only(str(store_dir))
-    except OSError as exc:
-        raise DataError(f"{store_dir}: cannot open the store read-only ({exc})") from exc
-    release_id = manifest.get("release") or manifest.get("release_id") or folder.name
+    except Exception as exc:  # RocksDB reports damage as OSError or others
+        raise DataError(f"{store_dir}: cannot open the store read-only ({exc}); "
+                        "rebuild the release (newsgraph build)") from None
+    try:
+        counted = json.loads((folder / release.STATISTICS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{folder / release.STATISTICS}: cannot read ({exc}); "
+                        "rebuild the release (newsgraph build)") from None
+    dumps = {
+        name: Dump(name, folder / name, rec["mediaType"], rec["bytes"], rec["sha256"], role)
+        for role in (release.DUMP, release.CONTEXT_ROLE)
+        for name, rec in release.files_of(manifest, role).items()
+    }
     return OpenRelease(
         store=store,
-        release_id=str(release_id),
-        modified=_release_time(manifest, manifest_path if manifest_path.exists() else store_dir),
-        dumps=_dumps_of_release(folder, manifest),
+        release_id=manifest["release"],
+        modified=datetime.fromtimestamp(int((folder / release.MANIFEST).stat().st_mtime), UTC),
+        dumps=dumps,
         manifest=manifest,
         source=folder,
         cache=LRU(cache_size),
+        base=manifest["base"],
+        ontology=tuple(release.paths_of(folder, manifest, release.ONTOLOGY_ROLE)),
+        shapes=tuple(release.paths_of(folder, manifest, release.SHAPES_ROLE)),
+        store_path=store_dir,
+        statistics=counted,
     )
 
 
@@ -260,7 +209,7 @@ def open_file(path: Path, cache_size: int = 4096) -> OpenRelease:
         raise DataError(f"{path}: not valid {fmt.name}: {exc}") from exc
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc})") from exc
-    sha = _sha256(path)
+    sha = release.sha256_of(path)
     dump = Dump(path.name, path, DUMP_MEDIA_TYPES[path.suffix.lower()], path.stat().st_size, sha)
     return OpenRelease(
         store=store,
@@ -270,12 +219,17 @@ def open_file(path: Path, cache_size: int = 4096) -> OpenRelease:
         manifest={},
         source=path,
         cache=LRU(cache_size),
+        # a file carries no vocabulary: the package's own (never the working directory's)
+        ontology=tuple(sorted(ONTOLOGY_DIR.glob("*.ttl"))),
+        shapes=tuple(sorted(SHAPES_DIR.glob("*.ttl"))),
     )
 
 
-def open_data(source: Path, cache_size: int = 4096) -> OpenRelease:
+def open_data(source: Path, cache_size: int = 4096, full_check: bool = False,
+              base: str | None = None) -> OpenRelease:
+    """Open a release folder (see :func:`open_dist`) or a single RDF file."""
     if source.is_dir():
-        return open_dist(source, cache_size)
+        return open_dist(source, cache_size, full_check, base)
     if source.is_file():
         return open_file(source, cache_size)
     raise DataError(f"{source}: no such file or folder")
@@ -283,30 +237,45 @@ def open_data(source: Path, cache_size: int = 4096) -> OpenRelease:
 
 def _fingerprint(source: Path) -> tuple[object, ...]:
     """What changes when a new release is published: the folder the symlink
-    resolves to, or the file's size and modification time."""
+    resolves to (a rebuilt folder of the same name is a new inode), its manifest,
+    or the file's size and modification time."""
     if source.is_dir():
-        return ("dir", str(source.resolve()))
+        folder = source.resolve()
+        st = folder.stat()
+        try:
+            mf = (folder / release.MANIFEST).stat()
+            manifest: tuple[int, ...] = (mf.st_ino, mf.st_mtime_ns, mf.st_size)
+        except FileNotFoundError:
+            manifest = ()
+        return ("dir", str(folder), st.st_dev, st.st_ino, *manifest)
     st = source.stat()
     return ("file", st.st_mtime_ns, st.st_size)
 
 
 class DataHolder:
     """Hands out the current :class:`OpenRelease`; opens it lazily in each worker
-    (after the fork: the store must not cross a fork) and swaps it on change."""
+    (after the fork: the store must not cross a fork) and swaps it on change.
 
-    def __init__(self, source: Path, cache_size: int = 4096) -> None:
+    A new release is verified before the swap (sizes, manifest, the store
+    opens); one that fails is logged once and not tried again until the source
+    changes again, while the old release goes on being served.
+    """
+
+    def __init__(self, source: Path, cache_size: int = 4096, base: str | None = None) -> None:
         self.source = source
         self.cache_size = cache_size
+        self.base = base
         self._release: OpenRelease | None = None
         self._fingerprint: tuple[object, ...] | None = None
+        self._refused: tuple[object, ...] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
     def current(self) -> OpenRelease:
-        release = self._release
+        held = self._release
         now = time.monotonic()
-        if release is not None and now - self._checked < RECHECK_SECONDS:
-            return release
+        if held is not None and now - self._checked < RECHECK_SECONDS:
+            return held
         with self._lock:
             if self._release is not None and now - self._checked < RECHECK_SECONDS:
                 return self._release
@@ -315,13 +284,16 @@ class DataHolder:
                 fingerprint = _fingerprint(self.source)
             except OSError:
                 fingerprint = self._fingerprint  # source gone for a moment: keep serving
-            if self._release is None or fingerprint != self._fingerprint:
+            if self._release is None:
+                self._release = open_data(self.source, self.cache_size, base=self.base)
+                self._fingerprint = fingerprint
+            elif fingerprint not in (self._fingerprint, self._refused):
                 try:
-                    fresh = open_data(self.source, self.cache_size)
-                except DataError:
-                    if self._release is None:
-                        raise
+                    fresh = open_data(self.source, self.cache_size, base=self.base)
+                except Exception as exc:  # whatever it is, the old release stays served
+                    self._refused = fingerprint
+                    log.warning("not serving the new release, still serving %s: %s",
+                                self._release.release_id, exc)
                 else:
                     self._release, self._fingerprint = fresh, fingerprint
-            assert self._release is not None
             return self._release

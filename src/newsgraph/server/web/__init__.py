@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, data: Path | None = None) -> Fl
         DataHolder(
             data if data is not None else settings.dist_dir,
             cache_size=settings.description_cache_size,
+            base=settings.base,  # a release built for another base is never swapped in
         ),
     )
 

@@ -35,7 +35,7 @@ from newsgraph.server.web.vocabulary import (
     TurtleFolder,
     documented_terms,
     integer_datatypes,
-    load_folder,
+    load_turtle,
     ontology_doc,
     shapes_doc,
 )
@@ -165,9 +165,10 @@ def description(kind: str, name: str) -> Response:
 
 
 def _folder(release: OpenRelease, which: str) -> TurtleFolder:
-    settings = current_settings()
-    folder = settings.ontology_dir if which == "ontology" else settings.shapes_dir
-    return release.once(("folder", which), lambda: load_folder(folder))
+    """The release's own copy of the ontology or the shapes (never the settings'
+    folders: what is served is what the data was built and checked with)."""
+    files = release.ontology if which == "ontology" else release.shapes
+    return release.once(("folder", which), lambda: load_turtle(files))
 
 
 def _documented(release: OpenRelease) -> frozenset[str]:

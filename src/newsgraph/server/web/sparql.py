@@ -203,7 +203,7 @@ def _worker_spec(release: OpenRelease, settings: Settings) -> WorkerSpec:
     prefixes = dict(examples.PAGE_PREFIXES)
     if not release.source.is_dir():
         return WorkerSpec("file", str(release.source), sandbox, prefixes=prefixes)
-    store = str(release.source / "store")
+    store = str(release.store_path)
     quads = release.manifest.get("quads")
     dump = next((d.path for d in release.dumps.values() if d.path.suffix == ".nq"), None)
     if (

@@ -1,6 +1,7 @@
 """Documentation of the vocabulary (``/def``) and the shapes (``/shapes``), read
-from ``ontology/*.ttl`` and ``shapes/*.ttl`` (pyLODE's idea: one profile per kind
-of document over a small shared core; nothing about a term is written twice).
+from the release's copies of the ontology and the shapes (pyLODE's idea: one
+profile per kind of document over a small shared core; nothing about a term is
+written twice).
 
 * the core loads a folder of Turtle into a small in-memory store and answers
   "what does this node say" questions;
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,18 +98,28 @@ class TurtleFolder:
         return items
 
 
-def load_folder(folder: Path) -> TurtleFolder:
+def load_turtle(files: Sequence[Path]) -> TurtleFolder:
+    """Turtle files parsed into one graph (a release's ontology, or its shapes)."""
     store = ox.Store()
     digest = hashlib.sha256()
-    files = sorted(folder.glob("*.ttl")) if folder.is_dir() else []
+    labels: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term: Term) -> Term:
+        # the parser names blank nodes at random; numbered in the order they
+        # appear, the same files give the same answers in every process
+        if isinstance(term, ox.BlankNode):
+            return labels.setdefault(term, ox.BlankNode(f"b{len(labels)}"))
+        return term
+
     for path in files:
         body = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + body)
         try:
             # no base IRI: a relative IRI is an error, never a file:// IRI of this machine
-            store.load(body, format=ox.RdfFormat.TURTLE)
+            parsed = list(ox.parse(body, format=ox.RdfFormat.TURTLE))
         except SyntaxError as exc:
             raise DataError(f"{path}: not valid Turtle: {exc}") from exc
+        store.extend(ox.Quad(stable(q.subject), q.predicate, stable(q.object)) for q in parsed)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store]
     return TurtleFolder(store, triples, digest.hexdigest()[:16], [p.name for p in files])
 
