@@ -82,11 +82,13 @@ def test_serve_refuses_a_damaged_release_with_one_line_naming_the_file(
     shutil.copytree(built_dist.resolve(), folder)
     name = damage(folder)
     result = subprocess.run(
-        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "serve", "--no-build",
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), "serve", "--no-build",
          "--data", str(folder), "--port", "0"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
+    # the first line says which project the command uses
+    lines = [line for line in result.stderr.strip().splitlines()
+             if not line.startswith("project: ")]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert name in lines[0] and "newsgraph build" in lines[0]
 
@@ -106,7 +108,7 @@ def test_a_damaged_release_is_rebuilt_not_reused(tmp_path, built_nquads, damage)
 
 def test_a_current_release_that_lost_its_manifest_is_rebuilt_by_the_next_build(tmp_path):
     dist = tmp_path / "dist"
-    build = [sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist", str(dist)]
+    build = [sys.executable, "-m", "newsgraph", "--project", str(REPO), "--dist", str(dist)]
     assert subprocess.run([*build, "build"], capture_output=True, timeout=300).returncode == 0
     remove_the_manifest(dist.resolve())
     result = subprocess.run([*build, "build"], capture_output=True, text=True, timeout=300)

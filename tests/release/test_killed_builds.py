@@ -133,7 +133,7 @@ def test_the_real_build_killed_before_the_link_swap_then_built_again(tmp_path):
     dist = tmp_path / "dist"
     code = ("import sys; from newsgraph.pipeline import publish; publish.CRASH_AT = sys.argv[1];"
             "from newsgraph.cli import main; main(sys.argv[2:], prog_name='newsgraph')")
-    args = ["--root", str(REPO), "--dist", str(dist), "build"]
+    args = ["--project", str(REPO), "--dist", str(dist), "build"]
     killed = subprocess.run([sys.executable, "-c", code, "before-link-swap", *args],
                             capture_output=True, text=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL, killed.stderr

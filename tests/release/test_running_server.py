@@ -132,3 +132,22 @@ def test_the_holder_refuses_a_release_built_for_another_base(tmp_path, built_nqu
     folder = publish_quads(quads_of(built_nquads), tmp_path / "dist").path
     with pytest.raises(DataError, match="built for base https://w3id.org/newsgraph/"):
         DataHolder(folder, base="https://news.example.org/").current()
+
+
+def test_a_worker_that_starts_after_dist_moved_to_a_damaged_release_serves_the_verified_one(
+    tmp_path, built_dist, built_nquads
+):
+    good = tmp_path / "good"
+    shutil.copytree(built_dist.resolve(), good)
+    newer = publish_quads(quads_of(built_nquads, 1), tmp_path / "newer" / "dist").path
+    damaged = _damaged_copy(newer, tmp_path / "damaged")
+    dist = tmp_path / "dist"
+    dist.symlink_to(good)
+    holder = DataHolder(dist, base=release.read_manifest(good)["base"], fallback=good)
+    _point(dist, damaged)  # before this worker ever opened anything
+    assert holder.current().source == good
+    with pytest.raises(DataError):  # without the verified release there is nothing to serve
+        DataHolder(dist, base=release.read_manifest(good)["base"]).current()
+    _point(dist, newer)
+    holder._checked -= 2 * store_module.RECHECK_SECONDS  # as if a recheck interval passed
+    assert holder.current().source == newer

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, Literal, Namespace
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from newsgraph import release
+from newsgraph import iris, release
 
 pytestmark = pytest.mark.http
 
@@ -58,7 +58,8 @@ def test_def_and_shapes_are_the_release_copies(elsewhere, built_dist):
 def test_integer_datatypes_come_from_the_release_shapes(elsewhere, built_dist):
     dump = Dataset()
     dump.parse(built_dist / release.NQUADS, format="nquads")
-    indexes = {o for _, _, o, _ in dump.quads((None, NIF.beginIndex, None, None))}
+    graph = dump.graph(URIRef(iris.article_graph("cubaheadlines-309517")))
+    indexes = set(graph.objects(None, NIF.beginIndex))
     assert indexes and all(isinstance(o, Literal) and o.datatype == XSD.nonNegativeInteger
                            for o in indexes)
     served = Graph().parse(data=elsewhere.get("/graph/cubaheadlines-309517.nt").text,
@@ -67,7 +68,7 @@ def test_integer_datatypes_come_from_the_release_shapes(elsewhere, built_dist):
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsgraph", "--root", str(REPO), *args],
+    return subprocess.run([sys.executable, "-m", "newsgraph", "--project", str(REPO), *args],
                           capture_output=True, text=True, timeout=120, cwd=REPO)
 
 
@@ -77,7 +78,9 @@ def test_a_base_that_contradicts_the_release_is_refused_with_how_to_rebuild(buil
     args = (["serve", "--base", base] if where == "serve" else ["--base", base, "serve"])
     result = _serve(*args, "--no-build", "--data", str(built_dist), "--port", "0")
     assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
+    # the first line says which project the command uses
+    lines = [line for line in result.stderr.strip().splitlines()
+             if not line.startswith("project: ")]
     assert len(lines) == 1, result.stderr
     assert "built for base https://w3id.org/newsgraph/" in lines[0]
     assert f"newsgraph --base {base} build" in lines[0]
@@ -86,7 +89,7 @@ def test_a_base_that_contradicts_the_release_is_refused_with_how_to_rebuild(buil
 def test_a_release_built_for_a_base_is_served_with_it_without_saying_so(tmp_path, start_server):
     base = "https://news.example.org/"
     dist = tmp_path / "dist"
-    built = subprocess.run([sys.executable, "-m", "newsgraph", "--root", str(REPO), "--base",
+    built = subprocess.run([sys.executable, "-m", "newsgraph", "--project", str(REPO), "--base",
                             base, "--dist", str(dist), "build"],
                            capture_output=True, text=True, timeout=300, cwd=REPO)
     assert built.returncode == 0, built.stderr

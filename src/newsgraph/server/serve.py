@@ -53,10 +53,12 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 class NewsgraphServer(BaseApplication):  # type: ignore[misc]
     """gunicorn run programmatically with our options (no command line, no config file)."""
 
-    def __init__(self, settings: Settings, data: Path, options: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings, data: Path, options: dict[str, Any],
+                 verified: Path | None = None) -> None:
         self.settings = settings
         self.data = data
         self.options = options
+        self.verified = verified
         super().__init__()
 
     def load_config(self) -> None:
@@ -68,7 +70,7 @@ class NewsgraphServer(BaseApplication):  # type: ignore[misc]
         # called in each worker after the fork (preload_app is off)
         from newsgraph.server.web import create_app
 
-        app = create_app(self.settings, self.data)
+        app = create_app(self.settings, self.data, fallback=self.verified)
         # open the data now rather than on the first request
         app.extensions["newsgraph"].data.current()
         return app
@@ -209,5 +211,8 @@ def run_server(settings: Settings, host: str, port: int, data: Path | None, work
         return 2
     settings = settings.with_overrides(base=base)
     print(f"Serving {source} with base IRI {base}", file=sys.stderr)
-    NewsgraphServer(settings, source, gunicorn_options(host, port, workers)).run()
+    # the release folder verified here: a worker that starts after dist has moved
+    # to a bad release serves this one
+    verified = source.resolve() if source.is_dir() else None
+    NewsgraphServer(settings, source, gunicorn_options(host, port, workers), verified).run()
     return 0

@@ -258,13 +258,17 @@ class DataHolder:
 
     A new release is verified before the swap (sizes, manifest, the store
     opens); one that fails is logged once and not tried again until the source
-    changes again, while the old release goes on being served.
+    changes again, while the old release goes on being served. ``fallback`` is
+    the release the server verified when it started: a worker that starts
+    (or restarts) while the source points at a bad release serves that one.
     """
 
-    def __init__(self, source: Path, cache_size: int = 4096, base: str | None = None) -> None:
+    def __init__(self, source: Path, cache_size: int = 4096, base: str | None = None,
+                 fallback: Path | None = None) -> None:
         self.source = source
         self.cache_size = cache_size
         self.base = base
+        self.fallback = fallback
         self._release: OpenRelease | None = None
         self._fingerprint: tuple[object, ...] | None = None
         self._refused: tuple[object, ...] | None = None
@@ -285,8 +289,17 @@ class DataHolder:
             except OSError:
                 fingerprint = self._fingerprint  # source gone for a moment: keep serving
             if self._release is None:
-                self._release = open_data(self.source, self.cache_size, base=self.base)
-                self._fingerprint = fingerprint
+                try:
+                    self._release = open_data(self.source, self.cache_size, base=self.base)
+                    self._fingerprint = fingerprint
+                except DataError as exc:
+                    if self.fallback is None or _fingerprint(self.fallback) == fingerprint:
+                        raise
+                    self._release = open_data(self.fallback, self.cache_size, base=self.base)
+                    self._fingerprint = _fingerprint(self.fallback)
+                    self._refused = fingerprint
+                    log.warning("not serving the new release, still serving %s: %s",
+                                self._release.release_id, exc)
             elif fingerprint not in (self._fingerprint, self._refused):
                 try:
                     fresh = open_data(self.source, self.cache_size, base=self.base)

@@ -92,9 +92,11 @@ def current_settings() -> Settings:
     return state().settings
 
 
-def create_app(settings: Settings | None = None, data: Path | None = None) -> Flask:
+def create_app(settings: Settings | None = None, data: Path | None = None,
+               fallback: Path | None = None) -> Flask:
     """The Flask app serving ``data`` (a built dist/ folder or an RDF file;
-    default: the settings' dist/)."""
+    default: the settings' dist/); ``fallback``, a release verified before, is
+    served while ``data`` points at one that fails its checks."""
     settings = settings or load_settings()
     app = Flask(__name__)  # templates/ and static/ sit beside this module
     app.config.update(
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, data: Path | None = None) -> Fl
             data if data is not None else settings.dist_dir,
             cache_size=settings.description_cache_size,
             base=settings.base,  # a release built for another base is never swapped in
+            fallback=fallback,
         ),
     )
 
