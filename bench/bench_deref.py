@@ -92,7 +92,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def start_server(data: Path, port: int, workers: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "newsgraph", "--root", str(REPO), "serve", "--no-build",
+    cmd = [sys.executable, "-m", "newsgraph", "--project", str(REPO), "serve", "--no-build",
            "--data", str(data), "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
     deadline = time.monotonic() + 60
@@ -122,7 +122,7 @@ def entity_paths(port: int) -> list[str]:
 
 def build(tmp: Path) -> Path:
     dist = tmp / "dist"
-    result = subprocess.run([sys.executable, "-m", "newsgraph", "--root", str(REPO), "--dist",
+    result = subprocess.run([sys.executable, "-m", "newsgraph", "--project", str(REPO), "--dist",
                              str(dist), "build"], capture_output=True, text=True, cwd=REPO)
     if result.returncode != 0:
         raise SystemExit(f"build failed:\n{result.stderr[-2000:]}")

@@ -180,7 +180,7 @@ def start_newsgraph(tmp: Path, nquads: Path, workers: int, cache: bool) -> Serve
     if not cache:
         env["NEWSGRAPH_SPARQL_CACHE_BYTES"] = "0"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsgraph", "--root", str(REPO), "serve", "--no-build",
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), "serve", "--no-build",
          "--data", str(dist), "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO, env=env,
