@@ -151,21 +151,16 @@ def test_init_validate_build_serve_from_an_empty_folder(installed, tmp_path):
     # nothing was written into the installed package
     assert set(installed.rglob("*")) == before
 
-    # served from a folder that is neither the project nor a checkout
+    # served from a folder that is neither the project nor a checkout, and the
+    # same release served by this checkout's code, for comparison
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(installed / "bin" / "newsgraph"), "serve", "--no-build",
-             "--data", str(project / "dist"), "--host", "127.0.0.1", "--port", str(port)],
-            cwd=elsewhere, stdout=out, stderr=subprocess.STDOUT, env=clean_env(),
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+    installed_cmd = [str(installed / "bin" / "newsgraph")]
+    checkout_cmd = [sys.executable, "-m", "newsgraph"]
+    servers = [start(cmd, project / "dist", cwd, tmp_path / f"serve-{i}.log")
+               for i, (cmd, cwd) in enumerate(((installed_cmd, elsewhere), (checkout_cmd, REPO)))]
+    (url, _), (checkout_url, _) = servers
     try:
-        wait_until_serving(process, url, log)
         for path, folder in (("/def.ttl", "ontology"), ("/shapes.ttl", "shapes")):
             r = requests.get(url + path, timeout=30)
             assert r.status_code == 200, path
@@ -181,11 +176,38 @@ def test_init_validate_build_serve_from_an_empty_folder(installed, tmp_path):
                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
         assert r.status_code == 200
         things = [b["s"]["value"] for b in r.json()["results"]["bindings"]]
-        local = [iri[len(base):] for iri in things if iri.startswith(base + "id/")]
+        local = sorted(iri[len(base):] for iri in things)
         assert local, things
         for path in local:
             r = requests.get(f"{url}/{path}", headers={"Accept": "text/turtle"}, timeout=30)
             assert r.status_code == 200 and len(parse_turtle(r)), path
+        # the installed package answers exactly as the checkout does, byte for byte
+        docs = [path.replace("id/", "doc/", 1) for path in local]
+        paths = ["/", "/def.ttl", "/def", "/shapes.ttl", "/shapes", "/dataset.ttl",
+                 *(f"/{doc}.{ext}" for doc in docs for ext in ("ttl", "jsonld", "nt", "html"))]
+        for path in paths:
+            ours, theirs = (requests.get(u + path, timeout=30) for u in (url, checkout_url))
+            assert ours.status_code == theirs.status_code == 200, path
+            assert ours.content == theirs.content, path
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        for _, process in servers:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def start(command: list[str], data: Path, cwd: Path, log: Path
+          ) -> tuple[str, subprocess.Popen[bytes]]:
+    """``newsgraph serve --data DATA`` from ``cwd`` on a free port, once it answers."""
+    port = free_port()
+    env = clean_env()
+    if command[0] == sys.executable:  # this checkout's code
+        env["PYTHONPATH"] = str(REPO / "src")
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "serve", "--no-build", "--data", str(data), "--host", "127.0.0.1",
+             "--port", str(port)],
+            cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_serving(process, url, log)
+    return url, process
