@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,10 +56,17 @@ def clean_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A wheel and an sdist built from this checkout by the project's build backend."""
-    out = tmp_path_factory.mktemp("dists")
+    """An sdist built from a copy of this checkout by the project's build backend,
+    and the wheel built from that sdist, as pip and `python -m build` do."""
+    tmp = tmp_path_factory.mktemp("dists")
+    source, out = tmp / "source", tmp / "out"
+    # a copy: setuptools stages the sdist inside the source folder, so two builds
+    # there (another test run, another worker) would trip over each other
+    shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "dist", ".dist.releases", ".dist.link-*", "node_modules",
+        "__pycache__", "*.egg-info", "build", "wheels"))
     result = subprocess.run(
-        [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(REPO)],
+        [sys.executable, "-m", "build", "--outdir", str(out), str(source)],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
