@@ -497,6 +497,44 @@ class Drafter:
                     "mention", m.start(1), m.end(1), 0.6, "a pronoun: the person named next",
                     entity=who.entity, entity_kind="person"))
 
+    def gatherings(self) -> None:
+        """Meetings and summits described, not named: "the fourth ministerial
+        meeting of the China-CELAC Forum", "the forthcoming China-CELAC ministerial
+        forum", and "the event" that points back at the last of them."""
+        text = self.text
+        orgs = [p for p in self.mentions(("mention",)) if p.entity_kind == "organization"]
+        head = r"(?:meeting|summit|forum|conference|session|congress)"
+        found: list[Proposal] = []
+        for m in re.finditer(rf"\b[Tt]he (?:[a-z]+ ){{0,3}}{head} of (?:the )?", text):
+            org = next((o for o in orgs if o.start == m.end()), None)
+            if org is None or self.in_quote(m.start()):
+                continue
+            found.append(self._gathering(m.start(), org.end, org.entity))
+        for m in re.finditer(rf"\b[Tt]he (?:forthcoming|upcoming|coming|next|last|recent) "
+                             rf"[A-Z][\w]*(?:[-\u2010\u2013][A-Z][\w]*)*(?: [a-z]+)? {head}\b",
+                             text):
+            if not self.in_quote(m.start()):
+                found.append(self._gathering(m.start(), m.end(), None))
+        self.proposals += found
+        for m in re.finditer(rf"\b[Tt]he (?:event|{head})\b(?! of)(?![-\w])", text):
+            before = [p for p in found if p.end <= m.start()]
+            if before and not any(p.start <= m.start() < p.end for p in found):
+                last = before[-1]
+                self.proposals.append(self._new(
+                    "mention", m.start(), m.end(), 0.4, "the gathering named before",
+                    entity=last.entity, proposed=last.proposed, entity_kind=last.entity_kind))
+
+    def _gathering(self, start: int, end: int, organizer: str | None) -> Proposal:
+        held = [r.id for r in self.reg.records.values() if r.kind == "meeting"
+                and organizer and target(r.get("organizer")) == organizer]
+        quote = self.text[start:end]
+        return self._new("mention", start, end, 0.5 if len(held) == 1 else 0.3,
+                         "a gathering described by its organiser" if organizer else
+                         "a gathering described", entity=held[0] if len(held) == 1 else None,
+                         proposed=None if len(held) == 1 else slugify(
+                             re.sub(r"^[Tt]he (?:forthcoming|upcoming|coming|next) ", "", quote)),
+                         entity_kind="meeting")
+
     def _taken(self, start: int, end: int) -> bool:
         return any(p.start == start and p.end == end for p in self.proposals)
 
@@ -923,6 +961,7 @@ class Drafter:
         self.references()
         self.offices()
         self.titled_references()
+        self.gatherings()
         self.coreference()
         self.new_entities()
         self.date_expressions()
@@ -1200,7 +1239,8 @@ def as_yaml(article: Article, proposals: list[Proposal], register: Register) -> 
         for entity_id in sorted(by_id, key=lambda i: min(p.start for p in by_id[i])):
             known = entity_id in register.records
             lines.append(f"  {entity_id}:" + ("" if known else
-                                              "  # new: see new-entities below"))
+                                              "  # not known yet: see new-entities, or "
+                                              "use the id of the thing meant"))
             for p in by_id[entity_id]:
                 occ = f", occurrence: {p.occurrence}" if len(
                     find_all(article.text, p.quote)) > 1 else ""
