@@ -121,6 +121,12 @@ def test_json_lists_the_records_tools_need_and_is_the_same_every_run(bare: Path)
     assert [p["agent"] for p in first_meeting["participants"]][:2] == [
         "wang-xiaohong", "lazaro-alberto-alvarez-casas"]
     assert (first_meeting["location"], first_meeting["date"]) == ("beijing", "2025-08-22")
+    # "… Qiu Xiaoqi, …, who was visiting Cuba": a month, the place, host and visitor
+    june = meetings[1]
+    assert (june["location"], june["date"], june["date_expression"]) == ("cuba", "2025-06",
+                                                                         "In June")
+    assert {p["agent"]: p["role"] for p in june["participants"]} == {
+        "bruno-rodriguez-parrilla": "host", "qiu-xiaoqi": "visitor"}
 
 
 def review_marks(path: Path) -> int:

@@ -938,6 +938,21 @@ class Drafter:
             roles = ["participant"] * len(agents)
             if cue.group().lower() == "received":
                 roles = ["host"] + ["visitor"] * (len(agents) - 1)
+            # "…, who was visiting Cuba": that one is the visitor, the other the host
+            visit = re.search(r", who (?:was|is) visiting ", sentence)
+            if visit and len(agents) == 2:
+                guest = next((p for p in reversed(self.mentions()) if p.end <= sb + visit.start()
+                              and sb <= p.start and p.entity_kind in ("person", "tenure")),
+                             None)
+                guest_ids = [guest.entity] + [target(self.reg.records[t].get("person"))
+                                              for t in guest.ids if t in self.reg.records
+                                              and self.reg.records[t].kind == "tenure"] \
+                    if guest else []
+                if any(g in agents for g in guest_ids):
+                    roles = ["visitor" if a in guest_ids else "host" for a in agents]
+                visited = [p for p in self.mentions(("mention",)) if p.entity_kind == "place"
+                           and p.start == sb + visit.end()]
+                places = visited or places
             first = when[0].details.get("first") if when else None
             last = when[0].details.get("last") if when else None
             # a day, or the month where the expression means no more ("In June")
