@@ -304,3 +304,33 @@ def test_any_text_gives_a_draft_the_loader_refuses_only_for_its_marks(bare: Path
         except AnnotationError as exc:
             problems = exc.problems
         assert [p.rule for p in problems] == ["reviewed"] * marks, text
+
+
+def test_new_people_places_organisations_offices_and_their_tenures(bare: Path) -> None:
+    import datetime as dt
+
+    corpus, _ = load_register(bare / "seeds", None)
+    text = ("On Tuesday, Cuban Minister of Interior Lázaro Alberto Álvarez Casas met with "
+            "Governor Zhang Wei in Harbin. Later, the Ministry of State Security of Laos "
+            "received him at Vientiane.")
+    proposals = Drafter(text, {"published": dt.date(2025, 5, 14)}, Register(corpus)).run()
+    got = {(p.quote, p.entity or p.proposed, p.entity_kind) for p in proposals
+           if p.kind in MENTION_KINDS}
+    assert {
+        # known: an office written without its "the", and who holds it
+        ("Minister of Interior", "minister-of-the-interior-cuba", "post"),
+        ("Cuban Minister of Interior Lázaro Alberto Álvarez Casas",
+         "lazaro-alberto-alvarez-casas-minister-of-the-interior", "tenure"),
+        # new
+        ("Governor", "governor", "post"),
+        ("Zhang Wei", "zhang-wei", "person"),
+        ("Governor Zhang Wei", "zhang-wei-governor", "tenure"),
+        ("Harbin", "harbin", "place"),
+        ("Vientiane", "vientiane", "place"),
+        ("Ministry of State Security of Laos", "ministry-of-state-security-of-laos",
+         "organization"),
+    } <= got
+    (meeting,) = [p for p in proposals if p.kind == "meeting"]
+    assert (meeting.details["date"], meeting.details["location"]) == ("2025-05-13", "harbin")
+    assert [x["agent"] for x in meeting.details["participants"]] == [
+        "lazaro-alberto-alvarez-casas", "zhang-wei"]

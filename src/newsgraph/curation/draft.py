@@ -286,6 +286,8 @@ class Register:
             m = re.fullmatch(r"Minister of (?:the )?(\w+(?: \w+)*?)(?: Affairs)?", s)
             if m:
                 shorts.add(f"{m.group(1)} Minister")
+        # "Minister of Interior" is written as often as "Minister of the Interior"
+        shorts |= {s.replace(" of the ", " of ") for s in shorts}
         for s in shorts:
             self._add(s, Form(r.id, "post", 0.7, "the register's label, without its country"))
             self._add(s + "s", Form(r.id, "post", 0.6, "the register's label, plural"))
@@ -561,8 +563,10 @@ class Drafter:
         heads = "|".join(_TITLE_HEADS)
         title = re.compile(rf"\b(?:[A-Z][a-z]+ )*(?:{heads})\b(?: (?:of|for|on) (?:the )?"
                            rf"[A-Z][\w]+(?: (?:and )?[A-Z][\w]+)*)?")
+        people_spans = [(p.start, p.end) for p in self.mentions(("mention",))
+                        if p.entity_kind == "person"]
         for m in title.finditer(text):
-            if self.in_quote(m.start()) or any(p.start <= m.start() < p.end for p in posts):
+            if self.in_quote(m.start()):
                 continue
             start, end = m.start(), m.end()
             # a demonym in front is the country, not the title
@@ -571,6 +575,12 @@ class Drafter:
                 start = lead.end() + 1
                 if start >= end:
                     continue
+            # the name that follows a title is not part of it
+            for a, _b in people_spans:
+                if start < a < end:
+                    end = len(text[:a].rstrip(" ,"))
+            if end <= start or any(p.start < end and start < p.end for p in posts):
+                continue
             phrase = text[start:end]
             entity, conf = self._match_post(phrase, start)
             prop = self._new("mention", start, end, conf,
@@ -801,10 +811,13 @@ class Drafter:
         patterns = [
             (rf"\b(?:{heads}|leader|official|spokesperson) ({name})", "person"),
             (rf"\b({name}), (?:the |who is |{'|'.join(DEMONYMS.values())} )", "person"),
-            (r"\b((?:[A-Z][\w]+ )+(?:Ministry|Agency|Party|Council|Association|Union|"
+            (r"\b((?:[A-Z][\w]+ )*(?:Ministry|Agency|Party|Council|Association|Union|"
              r"Organization|Organisation|Bank|Institute|Committee|Assembly)(?: of (?:the )?"
-             r"[A-Z][\w]+(?: [A-Z][\w]+)*)?)", "organization"),
+             r"[A-Z][\w]+(?: (?:of )?[A-Z][\w]+)*)?)", "organization"),
         ]
+        # "in Harbin", "visiting Santiago": a place after a word that leads to one
+        patterns.append((r"(?<![.?!] )(?<!^)\b(?:in|to|from|visiting|at|near) "
+                         r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b(?![-\u2010'\u2019])", "place"))
         for pattern, kind in patterns:
             for m in re.finditer(pattern, text):
                 start, end = m.start(1), m.end(1)
@@ -812,18 +825,29 @@ class Drafter:
                                                for a, b in taken):
                     continue
                 words = _TOKEN.findall(m.group(1))
-                if kind == "person" and (any(w in _TITLE_HEADS for w in words)
-                                         or len(words) > 4
-                                         or any(w.lower() in dates.MONTHS + dates.WEEKDAYS
-                                                or w.lower() in _STOP for w in words)):
+                if kind == "organization" and len(words) < 2:
+                    continue
+                if kind in ("person", "place") and (
+                        any(w in _TITLE_HEADS for w in words) or len(words) > 4
+                        or any(w.lower() in dates.MONTHS + dates.WEEKDAYS
+                               or w.lower() in _STOP for w in words)):
+                    continue
+                if kind == "place" and (fold(m.group(1)) in self.reg.demonyms
+                                        or _key(m.group(1)) in self.reg.forms):
                     continue
                 pid = slugify(m.group(1))
                 if pid in self.reg.records or not iris.is_slug(pid):
                     continue
-                self.proposals.append(self._new(
-                    "mention", start, end, 0.5, f"a {kind} the register does not hold",
-                    proposed=pid, entity_kind=kind))
+                found = self._new("mention", start, end, 0.5,
+                                  f"a {kind} the register does not hold", proposed=pid,
+                                  entity_kind=kind)
+                self.proposals.append(found)
                 taken.append((start, end))
+                # "Governor Zhang Wei": the title next to a new name is a new tenure
+                post = next((p for p in self.proposals if p.entity_kind == "post"
+                             and p.kind == "mention" and p.end + 1 == start), None)
+                if kind == "person" and post is not None:
+                    self._tenure(post.start, end, pid, post)
 
     # ---- 6. quotations, dates, meetings
     def quotations(self) -> None:
@@ -922,8 +946,8 @@ class Drafter:
                             post = target(rec.get("post")) if rec else p.details.get("post")
                             if post:
                                 capacities.setdefault(person, post)
-                elif p.entity_kind == "person" and p.entity:
-                    agents.append(p.entity)
+                elif p.entity_kind == "person" and (p.entity or p.proposed):
+                    agents.append(p.entity or p.proposed or "")
             agents = list(dict.fromkeys(agents))
             places = [p for p in self.mentions(("mention",)) if sb <= p.start < se
                       and p.entity_kind == "place"
@@ -958,7 +982,7 @@ class Drafter:
             # a day, or the month where the expression means no more ("In June")
             date = first if first == last else (
                 first[:7] if first and last and first[:7] == last[:7] else None)
-            where = places[0].entity if places else None
+            where = (places[0].entity or places[0].proposed) if places else None
             mid = "-".join(a.split("-")[0] for a in agents[:2])
             self.proposals.append(self._new(
                 "meeting", sb, se, 0.5, f"a meeting cue: {cue.group()!r}",
@@ -1269,11 +1293,21 @@ def as_yaml(article: Article, proposals: list[Proposal], register: Register) -> 
         for section, records in new.items():
             lines.append(f"  {section}:")
             for rid, fields in records.items():
-                lines += [f"    {rid}:", f"      {REVIEW_KEY}: proposed"]
+                todo = _TO_FILL.get(section, "")
+                lines += [f"    {rid}:", f"      {REVIEW_KEY}: proposed"
+                          + (f"  # fill in: {todo}" if todo else "")]
                 lines += [f"      {k}: {_q(v)}" for k, v in fields.items() if v]
     return "\n".join(lines) + "\n"
 
 
+_TO_FILL = {
+    "people": "wikidata, if a source confirms the item",
+    "organizations": "type (government, news-media or organization), location, parent",
+    "places": "type (city or country), in",
+    "posts": "organization",
+    "tenures": "start with its source, if known",
+    "works": "type, publisher, published, url",
+}
 _SECTIONS = {"person": "people", "organization": "organizations", "place": "places",
              "post": "posts", "tenure": "tenures", "work": "works"}
 
@@ -1287,7 +1321,7 @@ def _new_entities(proposals: list[Proposal], register: Register) -> dict[str, di
         if not section:
             continue
         fields: dict[str, str] = {}
-        if p.entity_kind in ("person", "organization"):
+        if p.entity_kind in ("person", "organization", "place"):
             fields["name"] = p.quote
         elif p.entity_kind == "post":
             fields["label"] = p.quote
