@@ -125,6 +125,15 @@ DEMONYMS = {
     "north korea": "North Korean", "south korea": "South Korean", "laos": "Lao",
     "belarus": "Belarusian", "portugal": "Portuguese", "ecuador": "Ecuadorian",
 }
+# capitals, so that "Havana continues to seek" is read as Cuba's government
+_CAPITALS = {
+    "cuba": ("havana",), "china": ("beijing",), "people s republic of china": ("beijing",),
+    "russia": ("moscow",), "united states": ("washington",), "mexico": ("mexico city",),
+    "venezuela": ("caracas",), "brazil": ("brasilia",), "spain": ("madrid",),
+    "france": ("paris",), "united kingdom": ("london",), "japan": ("tokyo",),
+    "india": ("new delhi",), "iran": ("tehran",), "vietnam": ("hanoi",),
+    "nicaragua": ("managua",), "argentina": ("buenos aires",), "colombia": ("bogota",),
+}
 _TITLE_HEADS = ("Minister", "President", "Secretary", "Representative", "Ambassador",
                 "Director", "Chairman", "Chair", "Governor", "Mayor", "Premier", "Chancellor",
                 "Spokesperson", "Spokesman", "Envoy", "Vice President", "Prime Minister")
@@ -392,6 +401,11 @@ class Drafter:
             if form.kind == "place" and not self._place_is_mention(start, end):
                 i += n
                 continue
+            if form.kind == "place":
+                government = self._acting_government(form.entity, end)
+                if government:
+                    form = Form(government, "organization", 0.6,
+                                "a country (or its capital) that acts: its government")
             conf = form.confidence * (1.0 if len(forms) == 1 else 0.7)
             if form.kind == "person" and not form.short:
                 full_seen.add(form.entity)
@@ -735,6 +749,25 @@ class Drafter:
                              if p.entity_kind == "person" and p.start > m.end()]
             word = m.group(1).rstrip("s")
             ids: list[str] = []
+            if word == "leader" and " parties" in m.group():
+                # "the leaders of both parties (and nations)": the parties' leaders,
+                # whoever the article names, and the parties themselves
+                for person in dict.fromkeys(p.entity for p in self.mentions(("mention",))
+                                            if p.entity_kind == "person" and p.entity):
+                    for t in self.reg.tenures.get(person, []):
+                        org = self.reg.records.get(
+                            target(self.reg.records[target(t.get("post")) or ""].get(
+                                "organization")) or "") if target(t.get("post")) in \
+                            self.reg.records else None
+                        if org is not None and "party" in fold(org.fields.get("name", "")):
+                            ids += [t.id, org.id]
+                ids = list(dict.fromkeys(ids))
+                if len(ids) >= 2:
+                    self.proposals.append(self._new(
+                        "mention", m.start(), m.end(), 0.4,
+                        "the leaders of parties: the party offices of the people named",
+                        entity=ids[0], entity_kind="tenure", details={"ids": ids}))
+                    continue
             for person in dict.fromkeys(x for x in people if x):
                 if word == "leader" and person not in near:
                     continue
@@ -1014,6 +1047,28 @@ class Drafter:
                 seen.add(key)
                 out.append(p)
         return out
+
+    _ACTS = re.compile(
+        r"(?:['\u2019]s (?:intent|intention|readiness|willingness|desire|wish|position|"
+        r"stance|decision|commitment|offer|proposal|call)\b|"
+        r" (?:is seeking|seeks|aims|wants|intends|continues|expressed|stated|said|"
+        r"announced|agreed|pledged|offered|called|insists|will)\b)")
+
+    def _acting_government(self, entity: str, end: int) -> str | None:
+        """"Cuba's intent", "Cuba aims", "Havana continues to seek": a country or
+        its capital that wills or acts is its government (the curators' rule)."""
+        if not self._ACTS.match(self.text, end):
+            return None
+        record = self.reg.records.get(entity)
+        country = self.reg.country_of(entity) if record is not None else None
+        if record is not None and record.get("type") == "city":
+            # a capital stands for its country's government; another city does not
+            # (the register does not say which city is a capital: a short table does)
+            capitals = {c for n in self.reg.place_names.get(country or "", [])
+                        for c in _CAPITALS.get(fold(n), ())}
+            if fold(self.reg.name_of(entity)) not in capitals:
+                return None
+        return self.reg.government_of(country) if country else None
 
     def _place_is_mention(self, start: int, end: int) -> bool:
         """Whether a country's name here names the country.
