@@ -59,6 +59,11 @@ def test_the_landing_list_gives_each_namesake_what_tells_it_apart(server):
     assert found[MEETING_2025] == {f"{NAME} (2025-05-12, Havana)"}
     assert found["/id/person/wang-yi"] == {"Wang Yi (Minister of Foreign Affairs of China)"}
     assert found["/id/person/wang-yi-2"] == {"Wang Yi (Mayor of Harbin)"}
+    # an office held twice: each holding by its dates (its name is made from its links)
+    minister = "Wang Yi as Minister of Foreign Affairs of China"
+    assert found["/id/tenure/wang-yi-minister-2013"] == {
+        f"{minister} (from 2013-03-16 to 2022-12-30)"}
+    assert found["/id/tenure/wang-yi-minister-2023"] == {f"{minister} (from 2023-07-25)"}
     # a name nobody else has stays as it is
     assert found["/id/person/bruno-rodriguez-parrilla"] == {"Bruno Rodríguez Parrilla"}
     assert found["/id/place/havana"] == {"Havana"}

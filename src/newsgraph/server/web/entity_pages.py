@@ -197,8 +197,8 @@ SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
 # and so may two people; a list or a link that shows only the name would send a
 # reader to the wrong one. Where things of one kind share a name, their labels
 # add what tells them apart: a meeting its date and place, a person their office,
-# a work its date and publisher, an organisation or place what it is part of; and
-# where even that is the same, the id.
+# an office holding its dates, a work its date and publisher, an organisation or
+# place what it is part of; and where even that is the same, the id.
 
 _NOTE_QUERIES = {
     "meeting": """
@@ -218,6 +218,12 @@ PREFIX ng: <https://w3id.org/newsgraph/def#>
 SELECT ?s ?a WHERE { VALUES ?s { %s }
   OPTIONAL { { ?s org:holds ?post } UNION { ?t org:member ?s ; ng:post ?post }
              ?post skos:prefLabel ?a } }""",
+    "tenure": """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX time: <http://www.w3.org/2006/time#>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s org:memberDuring/time:hasBeginning/time:inXSDDate ?a }
+  OPTIONAL { ?s org:memberDuring/time:hasEnd/time:inXSDDate ?b } }""",
     "work": """
 PREFIX schema: <https://schema.org/>
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
@@ -250,6 +256,11 @@ def _notes(release: OpenRelease, kind: str, things: list[str]) -> dict[str, str]
                 term = None
             if term is not None and subject in found:
                 found[subject][i].add(term.value)
+    if kind == "tenure":
+        # an office held twice: each holding by its years
+        return {t: " to ".join(filter(None, (
+            "from " + min(found[t][0]) if found[t][0] else "",
+            max(found[t][1]) if found[t][1] else ""))) for t in things}
     return {t: ", ".join(v for parts in found[t] for v in sorted(parts)) for t in things}
 
 
