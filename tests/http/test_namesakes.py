@@ -64,6 +64,9 @@ def test_the_landing_list_gives_each_namesake_what_tells_it_apart(server):
     assert found["/id/tenure/wang-yi-minister-2013"] == {
         f"{minister} (from 2013-03-16 to 2022-12-30)"}
     assert found["/id/tenure/wang-yi-minister-2023"] == {f"{minister} (from 2023-07-25)"}
+    # one text said by two: each statement by its speaker
+    assert found["/id/statement/wang-strong-ties"] == {
+        "the strong bilateral relationship (Wang Yi)"}
     # a name nobody else has stays as it is
     assert found["/id/person/bruno-rodriguez-parrilla"] == {"Bruno Rodríguez Parrilla"}
     assert found["/id/place/havana"] == {"Havana"}

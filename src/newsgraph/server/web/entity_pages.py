@@ -197,8 +197,9 @@ SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
 # and so may two people; a list or a link that shows only the name would send a
 # reader to the wrong one. Where things of one kind share a name, their labels
 # add what tells them apart: a meeting its date and place, a person their office,
-# an office holding its dates, a work its date and publisher, an organisation or
-# place what it is part of; and where even that is the same, the id.
+# an office holding its dates, a statement its speaker, a work its date and
+# publisher, an organisation or place what it is part of; and where even that
+# is the same, the id.
 
 _NOTE_QUERIES = {
     "meeting": """
@@ -224,6 +225,11 @@ PREFIX time: <http://www.w3.org/2006/time#>
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
   OPTIONAL { ?s org:memberDuring/time:hasBeginning/time:inXSDDate ?a }
   OPTIONAL { ?s org:memberDuring/time:hasEnd/time:inXSDDate ?b } }""",
+    "statement": """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s prov:wasAttributedTo/schema:name ?a } }""",
     "work": """
 PREFIX schema: <https://schema.org/>
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
