@@ -1,4 +1,4 @@
-"""The ``newsgraph`` command: init, build, validate, draft, serve, link, export.
+"""The ``newsgraph`` command: init, build, validate, serve, link, export.
 
 Each command finds its project (``newsgraph.toml`` here or in a parent folder,
 or ``--project``), parses its options into ``Settings`` and hands over to the
