@@ -150,6 +150,54 @@ def coverage(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.argument("article_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True,
+              help="yaml: the annotation format, every proposal marked for review; "
+                   "json: the same proposals as records for tools.")
+@click.option("--write", is_flag=True,
+              help="Write ARTICLE_DIR/annotations.yaml, only if it is missing or holds "
+                   "only the article: block (never over curated work).")
+@project_option
+@click.pass_context
+def draft(ctx: click.Context, article_dir: Path, fmt: str, write: bool) -> None:
+    """Propose the annotations of an article that has only article.txt and its
+    article: block: mentions, offices, quotations, dates and meetings, each marked
+    `review: proposed`, which `validate` refuses until a curator has looked."""
+    from newsgraph.curation.draft import DraftError, as_json, as_yaml
+    from newsgraph.curation.draft import draft as make_draft
+    from newsgraph.pipeline.annotations import ARTICLE_ANNOTATIONS
+
+    if write and fmt != "yaml":
+        raise click.UsageError("--write writes the annotation format; drop --format json")
+    if not article_dir.is_dir():
+        _fail(f"{article_dir} is not a folder (give the article's folder, holding article.txt)")
+    settings = _settings(ctx)
+    try:
+        article, proposals, register, notes = make_draft(article_dir, settings.seeds)
+    except DraftError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot read {article_dir}: {exc.strerror or exc}")
+    for note in notes:
+        click.echo(note, err=True)
+    out = as_json(proposals) if fmt == "json" else as_yaml(article, proposals, register)
+    if not write:
+        click.echo(out, nl=False)
+        return
+    target = article_dir / ARTICLE_ANNOTATIONS
+    if article.annotations_exist and not article.only_meta:
+        _fail(f"{target} holds more than the article: block: not overwritten (run without "
+              "--write to see the draft)")
+    try:
+        target.write_text(out, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror or exc}")
+    click.echo(f"wrote {target} with {len(proposals)} proposals, each marked "
+               "`review: proposed`", err=True)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--data", type=click.Path(exists=True, path_type=Path),

@@ -661,6 +661,69 @@ def _check_article(article: ArticleAnnotations, records: dict[str, Record],
             _ground(article, ev, f"corrections[{i}]", None, problems)
 
 
+# --------------------------------------------------------------------------- review marks
+
+REVIEW_KEY = "review"
+# where `newsgraph draft` puts its guesses at new register entries: they belong in
+# seeds/entities.yaml, so the section is refused here whether marked or not
+NEW_ENTITIES = "new-entities"
+_UNREVIEWED = ("proposed by `newsgraph draft`, not yet reviewed: accept it by deleting "
+               "the `review:` line, or delete the record")
+
+
+def take_out_unreviewed(data: dict[str, Any], label: str) -> list[Problem]:
+    """One problem per record still marked ``review:`` (a draft's proposal), and the
+    marked records taken out of ``data`` so that nothing unreviewed is checked or
+    published; the curator sees one line per mark, not the guesses' own faults."""
+    problems: list[Problem] = []
+
+    def refuse(line: int | None, record: str, message: str = _UNREVIEWED) -> None:
+        problems.append(Problem(label, line, record, "reviewed", message))
+
+    meta = data.get("article")
+    if isinstance(meta, dict) and REVIEW_KEY in meta:
+        refuse(getattr(meta, "line", None), "article",
+               "proposed by `newsgraph draft`, not yet reviewed: fill in the fields, "
+               "then delete the `review:` line")
+        del meta[REVIEW_KEY]
+    for section in ARTICLE_SECTIONS:
+        block = data.get(section)
+        if not isinstance(block, dict):
+            continue
+        for rid in [r for r, raw in block.items() if isinstance(raw, dict) and REVIEW_KEY in raw]:
+            refuse(getattr(block[rid], "line", None), f"{section}.{rid}")
+            del block[rid]
+    mentions = data.get("mentions")
+    if isinstance(mentions, dict):
+        for entity_id in list(mentions):
+            quotes = mentions[entity_id]
+            if not isinstance(quotes, list):
+                continue
+            kept = _Seq(q for q in quotes if not (isinstance(q, dict) and REVIEW_KEY in q))
+            for q in quotes:
+                if isinstance(q, dict) and REVIEW_KEY in q:
+                    refuse(getattr(q, "line", None), f"mentions.{entity_id}",
+                           f"{q.get('quote')!r}: {_UNREVIEWED.replace('record', 'quote')}")
+            if len(kept) != len(quotes):
+                if kept:
+                    kept.line = getattr(quotes, "line", 0)
+                    mentions[entity_id] = kept
+                else:
+                    del mentions[entity_id]
+    proposed = data.pop(NEW_ENTITIES, None)
+    if isinstance(proposed, dict):
+        for section, block in proposed.items():
+            for rid, raw in (block.items() if isinstance(block, dict) else []):
+                refuse(getattr(raw, "line", None), f"{NEW_ENTITIES}.{section}.{rid}",
+                       "proposed by `newsgraph draft` for the register: check it, then move "
+                       f"it into {section}: in seeds/{ENTITIES_FILE} (without its `review:` "
+                       "line), or delete it")
+    elif proposed is not None:
+        refuse(getattr(data, "line", None), NEW_ENTITIES,
+               f"move the register entries into seeds/{ENTITIES_FILE}, or delete the section")
+    return problems
+
+
 def _load_article(folder: Path, root: Path, problems: list[Problem]) -> ArticleAnnotations | None:
     slug = folder.name
     rel = folder.relative_to(root).as_posix()
@@ -690,6 +753,7 @@ def _load_article(folder: Path, root: Path, problems: list[Problem]) -> ArticleA
     if not isinstance(data, dict) or "article" not in data:
         problems.append(Problem(label, 1, "article", "required", "missing section 'article'"))
         return None
+    problems.extend(take_out_unreviewed(data, label))
     try:
         meta = check_fields(data["article"], ARTICLE_META) if isinstance(
             data["article"], dict) else None

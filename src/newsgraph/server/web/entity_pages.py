@@ -15,11 +15,19 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Flask, render_template
+from flask import Flask, has_app_context, render_template
 
 from newsgraph import iris
 from newsgraph.iris import PREFIXES, split_thing, thing_of
-from newsgraph.server.web.describe import NIF_ISSTRING, RDF_TYPE, Description, Mention
+from newsgraph.names import fold
+from newsgraph.server.store import OpenRelease
+from newsgraph.server.web.describe import (
+    NIF_ISSTRING,
+    RDF_TYPE,
+    Description,
+    Mention,
+    labels_for,
+)
 from newsgraph.server.web.negotiation import FORMATS
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
@@ -183,6 +191,140 @@ def display_label(desc: Description, iri: str, base: str) -> str:
 SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
 
 
+# --------------------------------------------------------------------------- namesakes
+#
+# Two meetings of the same two ministers two years apart carry the same name,
+# and so may two people; a list or a link that shows only the name would send a
+# reader to the wrong one. Where things of one kind share a name, their labels
+# add what tells them apart: a meeting its date and place, a person their office,
+# an office holding its dates, a statement its speaker, a work its date and
+# publisher, an organisation or place what it is part of; and where even that
+# is the same, the id.
+
+_NOTE_QUERIES = {
+    "meeting": """
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s schema:startDate ?a }
+  OPTIONAL { ?s schema:location/schema:name ?b } }""",
+    "event": """
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s schema:startDate ?a }
+  OPTIONAL { ?s schema:location/schema:name ?b } }""",
+    "person": """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX ng: <https://w3id.org/newsgraph/def#>
+SELECT ?s ?a WHERE { VALUES ?s { %s }
+  OPTIONAL { { ?s org:holds ?post } UNION { ?t org:member ?s ; ng:post ?post }
+             ?post skos:prefLabel ?a } }""",
+    "tenure": """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX time: <http://www.w3.org/2006/time#>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s org:memberDuring/time:hasBeginning/time:inXSDDate ?a }
+  OPTIONAL { ?s org:memberDuring/time:hasEnd/time:inXSDDate ?b } }""",
+    "statement": """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s prov:wasAttributedTo/schema:name ?a } }""",
+    "work": """
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s schema:datePublished ?a }
+  OPTIONAL { ?s schema:publisher/schema:name ?b } }""",
+    "article": """
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s schema:datePublished ?a }
+  OPTIONAL { ?s schema:publisher/schema:name ?b } }""",
+}
+_PART_OF_QUERY = """
+PREFIX schema: <https://schema.org/>
+PREFIX org: <http://www.w3.org/ns/org#>
+SELECT ?s ?a WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s schema:containedInPlace|schema:parentOrganization|schema:location|
+                org:postIn|org:subOrganizationOf ?up . ?up schema:name ?a } }"""
+
+
+def _notes(release: OpenRelease, kind: str, things: list[str]) -> dict[str, str]:
+    """What tells each of ``things`` (one kind, one name) apart, from the data."""
+    query = _NOTE_QUERIES.get(kind, _PART_OF_QUERY) % " ".join(f"<{t}>" for t in things)
+    found: dict[str, list[set[str]]] = {t: [set(), set()] for t in things}
+    for row in release.select(query):
+        subject = row["s"].value
+        for i, var in enumerate(("a", "b")):
+            try:
+                term = row[var]
+            except (KeyError, IndexError):
+                term = None
+            if term is not None and subject in found:
+                found[subject][i].add(term.value)
+    if kind == "tenure":
+        # an office held twice: each holding by its years
+        return {t: " to ".join(filter(None, (
+            "from " + min(found[t][0]) if found[t][0] else "",
+            max(found[t][1]) if found[t][1] else ""))) for t in things}
+    return {t: ", ".join(v for parts in found[t] for v in sorted(parts)) for t in things}
+
+
+def namesake_labels(release: OpenRelease, base: str) -> dict[str, str]:
+    """The label of every thing that shares its kind and name with another,
+    with what tells it apart in parentheses; computed once per release."""
+
+    def compute() -> dict[str, str]:
+        from newsgraph.server.dataset_description import statistics
+
+        stats = release.once(("statistics",), lambda: statistics(release, base))
+        out: dict[str, str] = {}
+        for kind, rows in stats.entities_by_kind.items():
+            names = labels_for(release, [iri for iri, _ in rows])
+            groups: dict[str, list[str]] = {}
+            for iri, label in rows:
+                groups.setdefault(fold(names.get(iri, label)), []).append(iri)
+            for group in groups.values():
+                if len(group) < 2:
+                    continue
+                notes = _notes(release, kind, sorted(group))
+                # the same note twice tells nothing apart: the id does
+                counts: dict[str, int] = {}
+                for note in notes.values():
+                    counts[note] = counts.get(note, 0) + 1
+                for iri in group:
+                    note = notes[iri]
+                    parts = split_thing(iri, base)
+                    if not note or counts[note] > 1:
+                        note = ", ".join(x for x in (note, parts[1] if parts else iri) if x)
+                    label = names.get(iri) or dict(rows)[iri]
+                    out[iri] = f"{label} ({note})"
+        return out
+
+    return release.once(("namesake-labels", base), compute)
+
+
+def _with_namesakes(desc: Description, base: str) -> Description:
+    """The description with its namesakes' labels telling them apart."""
+    if not has_app_context():
+        return desc
+    from newsgraph.server.web import current_release
+
+    try:
+        distinct = namesake_labels(current_release(), base)
+    except Exception:  # noqa: BLE001 - a page is still drawn with the plain names
+        return desc
+    labels = dict(desc.labels)
+    for iri, label in distinct.items():
+        if iri in labels:
+            labels[iri] = label
+    if labels == desc.labels:
+        return desc
+    from dataclasses import replace
+
+    return replace(desc, labels=labels)
+
+
 def _literal_note(lit: ox.Literal) -> str:
     if lit.language:
         return lit.language
@@ -311,6 +453,7 @@ def _mention_list(desc: Description, linker: Linker) -> list[dict[str, object]]:
 def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[str], str]:
     """The page drawer for a description: called with the JSON-LD to embed."""
     base = linker.base
+    desc = _with_namesakes(desc, base)
     parts = split_thing(desc.iri, base)
     kind = parts[0] if parts else ""
     is_article = desc.text is not None

@@ -11,7 +11,7 @@ from newsgraph.server.dataset_description import Statistics, statistics
 from newsgraph.server.store import OpenRelease
 from newsgraph.server.web import current_release, current_settings
 from newsgraph.server.web.describe import labels_for
-from newsgraph.server.web.entity_pages import KIND_PLURALS, Link
+from newsgraph.server.web.entity_pages import KIND_PLURALS, Link, namesake_labels
 from newsgraph.server.web.linked_data import conditional
 from newsgraph.server.web.negotiation import HTML
 
@@ -22,8 +22,10 @@ LANDING_LIST_CAP = 200
 
 def _entries(release: OpenRelease, rows: list[tuple[str, str]], base: str) -> list[Link]:
     """Links to things; a thing without a name of its own (an office holding, an
-    article) goes by the name made from its links, as on its page."""
+    article) goes by the name made from its links, as on its page; things that
+    share a name say what tells them apart (a meeting its date and place)."""
     names = labels_for(release, [iri for iri, _ in rows])
+    names.update(namesake_labels(release, base))
     return [Link(names.get(iri, label), href="/" + iri[len(base) :]) for iri, label in rows]
 
 
