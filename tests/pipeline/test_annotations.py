@@ -342,3 +342,20 @@ def test_a_participant_may_act_in_several_capacities(project, edit):
     meeting = corpus.entities["wang-xiaohong-alvarez-casas-beijing-2025-08-22"]
     capacities = [c[0] for c in meeting.fields["participants"][0]["capacity"]]
     assert capacities == ["minister-of-public-security-china", "minister-of-foreign-affairs-china"]
+
+
+@pytest.mark.parametrize("published", ["0001-01-01", "9999-12-31"])
+def test_no_form_of_date_words_gives_a_traceback_at_the_ends_of_the_calendar(
+        project, edit, published):
+    from newsgraph.pipeline.dates import FORMS
+
+    edit(ANNOTATIONS, "  published: 2025-08-23\n", f"  published: {published}\n")
+    path = project / ANNOTATIONS
+    original = path.read_text(encoding="utf-8")
+    for example, _ in FORMS:
+        path.write_text(original.replace("    date-expression: Last Friday\n",
+                                         f"    date-expression: {example}\n"), encoding="utf-8")
+        try:
+            load_corpus(project / "seeds")
+        except AnnotationError as exc:
+            assert all("\n" not in str(p) for p in exc.problems), example
