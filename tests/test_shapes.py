@@ -376,3 +376,80 @@ def test_a_wikidata_iri_with_a_trailing_newline_is_refused(settings):
     assert [(f.focus, f.shape) for f in report.violations] == [
         (str(beijing), f"{SHAPES_NS}WikidataLinkShape")
     ]
+
+
+# --------------------------------------------------------------------------
+# Offices over time
+# --------------------------------------------------------------------------
+
+TIME_NS = "http://www.w3.org/2006/time#"
+WANG_BEGIN = URIRef("https://w3id.org/newsgraph/id/tenure/"
+                    "wang-xiaohong-minister-of-public-security#begin")
+IN_XSD_DATE = URIRef(f"{TIME_NS}inXSDDate")
+CAPACITY_TENURE = f"{SHAPES_NS}CapacityTenureShape"
+
+
+def _date(text: str) -> Literal:
+    return Literal(text, datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))
+
+
+def test_a_capacity_outside_the_tenure_names_the_meeting_person_post_and_dates():
+    report = report_for(
+        FIXTURES / "broken" / "CapacityTenureShape--meeting-before-tenure-starts.ttl")
+    (finding,) = report.violations
+    assert finding.focus.endswith("/meeting/test-meeting#assoc-wang-xiaohong")
+    assert finding.path == "ng:capacity"
+    assert finding.value.endswith("/post/minister-of-public-security-china")
+    for words in ("Meeting of Wang Xiaohong and Lázaro Alberto Álvarez Casas in Beijing",
+                  "(2025-08-22)", "Wang Xiaohong acts as Minister of Public Security",
+                  "only since 2025-08-23"):
+        assert words in finding.message, finding.message
+
+
+def test_an_ended_tenure_is_named_with_its_end():
+    report = report_for(
+        FIXTURES / "broken" / "CapacityTenureShape--meeting-after-tenure-ended.ttl")
+    (finding,) = report.violations
+    assert "since 2023-03-12 until 2025-08-21" in finding.message, finding.message
+
+
+def _second_wang_tenure(graph: Graph, begin: str, end: str) -> None:
+    """An earlier tenure of the same post (a minister reappointed), with both bounds."""
+    ns = "https://w3id.org/newsgraph/id/"
+    tenure = URIRef(f"{ns}tenure/wang-xiaohong-minister-of-public-security-earlier")
+    data = f"""
+        @prefix ng: <https://w3id.org/newsgraph/def#> .
+        @prefix org: <http://www.w3.org/ns/org#> .
+        @prefix prov: <http://www.w3.org/ns/prov#> .
+        @prefix time: <http://www.w3.org/2006/time#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <{tenure}> a org:Membership ; org:member <{ns}person/wang-xiaohong> ;
+            org:organization <{ns}organization/ministry-of-public-security-china> ;
+            ng:post <{ns}post/minister-of-public-security-china> ;
+            org:memberDuring <{tenure}#interval> .
+        <{tenure}#interval> a time:Interval ; prov:wasDerivedFrom <{ns}work/test-tenure-source> ;
+            time:hasBeginning <{tenure}#begin> ; time:hasEnd <{tenure}#end> .
+        <{tenure}#begin> a time:Instant ; time:inXSDDate "{begin}"^^xsd:date .
+        <{tenure}#end> a time:Instant ; time:inXSDDate "{end}"^^xsd:date .
+    """
+    graph.parse(data=data, format="turtle")
+
+
+def test_a_meeting_within_either_of_two_tenures_of_a_post_conforms(settings):
+    graph = load(VALID)
+    _second_wang_tenure(graph, "2013-01-01", "2016-01-01")
+    assert serious(validate(graph, settings)) == []
+    # the later tenure now starts after the meeting, and the earlier one ended before
+    graph.set((WANG_BEGIN, IN_XSD_DATE, _date("2025-09-01")))
+    (finding,) = validate(graph, settings).violations
+    assert finding.shape == CAPACITY_TENURE
+    assert "until 2016-01-01" in finding.message and "since 2025-09-01" in finding.message
+
+
+def test_a_meeting_known_to_the_month_counts_if_any_day_is_within_the_tenure(settings):
+    graph = load(VALID)
+    meeting = "https://w3id.org/newsgraph/id/meeting/test-meeting"
+    graph.set((URIRef(f"{meeting}#begin"), IN_XSD_DATE, _date("2025-08-01")))
+    graph.set((URIRef(f"{meeting}#end"), IN_XSD_DATE, _date("2025-08-31")))
+    graph.set((WANG_BEGIN, IN_XSD_DATE, _date("2025-08-15")))
+    assert [f for f in validate(graph, settings).violations if f.shape == CAPACITY_TENURE] == []

@@ -220,3 +220,142 @@ def test_article_fields_refer_to_known_ids_of_the_right_kind(project, edit):
 def test_a_mention_of_an_unknown_id_suggests_the_right_one(project, edit):
     edit(ANNOTATIONS, "  global-south:\n", "  global-sout:\n")
     assert "unknown id 'global-sout' (did you mean 'global-south'?)" in only(project)
+
+
+# --------------------------------------------------------------------------
+# Dates in words (the article is published on Saturday 2025-08-23)
+# --------------------------------------------------------------------------
+
+TEXT = "seeds/cubaheadlines-309517/article.txt"
+BEIJING = "meetings.wang-xiaohong-alvarez-casas-beijing-2025-08-22"
+
+
+def _bare_weekday(edit, weekday: str) -> None:
+    """The article says "On <weekday>, a meeting took place" instead of "Last Friday"."""
+    edit(TEXT, "Last Friday, a meeting", f"On {weekday}, a meeting")
+    edit(ANNOTATIONS, "    date-expression: Last Friday\n", f"    date-expression: {weekday}\n")
+    edit(ANNOTATIONS, "      - Last Friday, a meeting", f"      - On {weekday}, a meeting")
+
+
+def test_a_bare_weekday_is_the_latest_such_day_on_or_before_publication(project, edit):
+    _bare_weekday(edit, "Friday")
+    corpus = load_corpus(project / "seeds")
+    article = next(a for a in corpus.articles if a.slug == "cubaheadlines-309517")
+    ev = article.date_evidence["wang-xiaohong-alvarez-casas-beijing-2025-08-22"]
+    assert article.spans[ev].anchor == "Friday"
+
+
+@pytest.mark.parametrize("date", ["2025-08-22", "2025-08-16"])
+def test_saturday_is_the_publication_day_not_the_day_before_or_a_week_earlier(
+        project, edit, date):
+    _bare_weekday(edit, "Saturday")
+    edit(ANNOTATIONS, "    date: 2025-08-22\n", f"    date: {date}\n")
+    line = only(project)
+    assert BEIJING in line and "[rule: date-expression]" in line
+    assert f"date {date} does not fit 'Saturday', which means 2025-08-23" in line
+
+
+def test_date_expression_words_must_be_in_the_article(project, edit):
+    edit(ANNOTATIONS, "    date-expression: Last Friday\n", "    date-expression: last Friday\n")
+    line = only(project)
+    assert BEIJING in line and "[rule: date-expression]" in line
+    assert "'last Friday' is not in the article text" in line
+    assert "(did you mean 'Last Friday'?)" in line
+
+
+def test_words_not_understood_need_a_source(project, edit):
+    # "Just days earlier" dates the Moscow meeting, which gives its source: fine
+    load_corpus(project / "seeds")
+    edit(ANNOTATIONS, "    source: [radio-rebelde-2025-05-10-diaz-canel-xi]\n", "")
+    line = only(project)
+    assert "meetings.diaz-canel-xi-jinping-moscow-2025-05-09" in line
+    assert "'Just days earlier' is not a date expression the build understands" in line
+    assert "[rule: date-expression]" in line
+
+
+def test_a_range_is_checked_with_between(project, edit):
+    # "In June" with between [2025-06-01, 2025-06-02] loads; a `between` in July does not
+    edit(ANNOTATIONS, "    between: [2025-06-01, 2025-06-02]\n",
+         "    between: [2025-07-01, 2025-07-02]\n")
+    found = problems(project)
+    assert any("does not fit 'In June'" in p and "2025-07-01 to 2025-07-02" in p
+               for p in found), found
+
+
+def test_a_date_expression_at_the_edge_of_the_calendar_is_one_line(project, edit):
+    edit(ANNOTATIONS, "  published: 2025-08-23\n", "  published: 0001-01-01\n")
+    found = problems(project)
+    assert any(BEIJING in p and "outside the calendar" in p for p in found), found
+    assert all("\n" not in p and "Traceback" not in p for p in found)
+
+
+def test_a_quote_with_the_accents_left_out_suggests_the_text(project, edit):
+    edit(ANNOTATIONS, "      - China's Minister of Public Security, Wang Xiaohong, conveyed to "
+         "Cuba's Minister of the Interior, Lázaro Alberto Álvarez Casas\n",
+         "      - Lazaro Alberto Alvarez Casas\n")
+    line = only(project)
+    assert "quote not found in the article text: 'Lazaro Alberto Alvarez Casas'" in line
+    assert "(did you mean 'Lázaro Alberto Álvarez Casas'?)" in line
+
+
+def test_a_misspelt_quote_suggests_the_nearest_spelling(project, edit):
+    edit(ANNOTATIONS, "    - Global South\n", "    - Global Sout\n")
+    assert "(did you mean 'Global South'?)" in only(project)
+
+
+# --------------------------------------------------------------------------
+# Offices over time
+# --------------------------------------------------------------------------
+
+WANG_TENURE = "  wang-xiaohong-minister-of-public-security:\n"
+
+
+def test_a_tenure_may_end_and_needs_its_source(project, edit):
+    edit(ENTITIES, "    start: 2022-06-24\n", "    start: 2022-06-24\n    end: 2030-01-01\n")
+    corpus = load_corpus(project / "seeds")
+    assert str(corpus.entities["wang-xiaohong-minister-of-public-security"]
+               .fields["end"]) == "2030-01-01"
+
+
+def test_a_tenure_end_without_source_is_refused(project, edit):
+    edit(ENTITIES, "  qiu-xiaoqi-special-representative:\n"
+         "    person: qiu-xiaoqi\n",
+         "  qiu-xiaoqi-special-representative:\n"
+         "    person: qiu-xiaoqi\n    end: 2030-01-01\n")
+    line = only(project)
+    assert "tenures.qiu-xiaoqi-special-representative" in line
+    assert "a tenure end needs its 'source'" in line and "[rule: source]" in line
+
+
+def test_a_tenure_that_ends_before_it_starts_is_refused(project, edit):
+    edit(ENTITIES, "    start: 2022-06-24\n", "    start: 2022-06-24\n    end: 2021-01-01\n")
+    line = only(project)
+    assert "tenures.wang-xiaohong-minister-of-public-security" in line
+    assert "[rule: tenure-dates]" in line
+
+
+def test_a_participant_may_act_in_several_capacities(project, edit):
+    edit(ANNOTATIONS, "        capacity: minister-of-public-security-china\n",
+         "        capacity: [minister-of-public-security-china,"
+         " minister-of-foreign-affairs-china]\n")
+    corpus = load_corpus(project / "seeds")
+    meeting = corpus.entities["wang-xiaohong-alvarez-casas-beijing-2025-08-22"]
+    capacities = [c[0] for c in meeting.fields["participants"][0]["capacity"]]
+    assert capacities == ["minister-of-public-security-china", "minister-of-foreign-affairs-china"]
+
+
+@pytest.mark.parametrize("published", ["0001-01-01", "9999-12-31"])
+def test_no_form_of_date_words_gives_a_traceback_at_the_ends_of_the_calendar(
+        project, edit, published):
+    from newsgraph.pipeline.dates import FORMS
+
+    edit(ANNOTATIONS, "  published: 2025-08-23\n", f"  published: {published}\n")
+    path = project / ANNOTATIONS
+    original = path.read_text(encoding="utf-8")
+    for example, _ in FORMS:
+        path.write_text(original.replace("    date-expression: Last Friday\n",
+                                         f"    date-expression: {example}\n"), encoding="utf-8")
+        try:
+            load_corpus(project / "seeds")
+        except AnnotationError as exc:
+            assert all("\n" not in str(p) for p in exc.problems), example

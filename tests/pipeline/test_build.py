@@ -169,3 +169,42 @@ def test_a_dist_that_is_not_a_release_link_is_refused(project):
     assert result.returncode == 2
     assert "is not a newsgraph release link" in result.stderr
     assert (project / "dist" / "keep.txt").read_text() == "mine"
+
+
+def test_a_capacity_before_the_tenure_starts_stops_the_build_at_the_meeting(project, edit):
+    # the case: a meeting of 2020 with Wang acting as the minister he became in 2022
+    edit(ANNOTATIONS, "    date: 2025-08-22\n    date-expression: Last Friday\n",
+         "    date: 2020-08-21\n")
+    edit(ANNOTATIONS, "      - Last Friday, a meeting took place", "      - a meeting took place")
+    result = newsgraph(project, "validate")
+    assert result.returncode == 1, result.stderr
+    errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    # Álvarez Casas became minister in November 2020: said too, on its own line
+    assert len([x for x in errors if "CapacityTenureShape" in x]) == 2, errors
+    (line,) = [x for x in errors if "CapacityTenureShape" in x and "#assoc-wang-xiaohong" in x]
+    assert line.startswith(f"error: {ANNOTATIONS}:")
+    assert "meetings.wang-xiaohong-alvarez-casas-beijing-2025-08-22" in line
+    assert "Wang Xiaohong acts as Minister of Public Security" in line
+    assert "(2020-08-21)" in line and "only since 2022-06-24" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_a_capacity_of_an_undated_tenure_is_a_warning(project):
+    result = newsgraph(project, "validate")
+    assert result.returncode == 0, result.stderr
+    warnings = [x for x in result.stderr.splitlines() if "CapacityUndatedShape" in x]
+    # Qiu Xiaoqi's tenure as special representative has no start in the register
+    assert warnings and all(x.startswith("warning: ") for x in warnings)
+    assert any("Qiu Xiaoqi acts as" in x for x in warnings), warnings
+
+
+def test_validate_lists_findings_by_file_and_line(project):
+    lines = [x for x in newsgraph(project, "validate").stderr.splitlines()
+             if x.startswith(("error: ", "warning: ", "info: "))]
+    assert len(lines) > 5
+    keys = []
+    for x in lines:
+        where = x.split(": ", 2)[1]
+        file, _, line = where.partition(":")
+        keys.append((file, int(line) if line.isdigit() else 0))
+    assert keys == sorted(keys)

@@ -4,6 +4,7 @@ shipped ones, and they pass the same safety checks."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pyshacl
@@ -50,8 +51,12 @@ def add_shapes(root: Path, name: str, text: str) -> None:
 
 
 def break_a_shipped_shape(root: Path) -> None:
-    with (root / "seeds" / "entities.yaml").open("a", encoding="utf-8") as fh:
-        fh.write(POSTING_WITHOUT_AUTHOR)
+    path = root / "seeds" / "entities.yaml"
+    text = path.read_text(encoding="utf-8")
+    # the scaffold's register has works (the sources of its tenures): add to them
+    broken, n = re.subn(r"\nworks:[^\n]*\n", POSTING_WITHOUT_AUTHOR, text, count=1)
+    assert n == 1
+    path.write_text(broken, encoding="utf-8")
 
 
 def test_a_project_shape_makes_a_build_fail_that_passed_before(newsroom, capsys):

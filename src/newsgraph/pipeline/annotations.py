@@ -14,6 +14,7 @@ such as ``no`` becoming false) and converted by the field's own rule.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import re
@@ -26,8 +27,15 @@ from typing import Any
 import yaml
 
 from newsgraph import iris
-from newsgraph.pipeline.dates import check_expression
-from newsgraph.pipeline.grounding import GroundingError, Span, find_span, normalise
+from newsgraph.pipeline.dates import DateExpressionError, check_expression, read
+from newsgraph.pipeline.grounding import (
+    GroundingError,
+    Span,
+    find_all,
+    find_span,
+    normalise,
+    suggest,
+)
 
 ENTITIES_FILE = "entities.yaml"
 ARTICLE_TEXT = "article.txt"
@@ -176,6 +184,8 @@ class ArticleAnnotations:
     mentions: dict[str, list[Evidence]]
     corrections: list[dict[str, Any]]
     spans: dict[Evidence, Span] = field(default_factory=dict)
+    # meeting id -> the words of its date-expression, as evidence (a key of spans)
+    date_evidence: dict[str, Evidence] = field(default_factory=dict)
 
 
 @dataclass
@@ -241,8 +251,8 @@ class PartialDate:
     def last(self) -> dt.date:
         if self.day:
             return self.first
-        nxt = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
-        return nxt - dt.timedelta(days=1)
+        # not "the first of next month minus a day", which overflows in 9999-12
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
     @property
     def precision(self) -> str:
@@ -363,7 +373,8 @@ AGENT = ("person", "organization")
 PARTICIPANT = {
     "agent": (True, ref(*AGENT)),
     "role": (True, one_of("host", "visitor", "participant")),
-    "capacity": (False, ref("post")),
+    # the posts they acted in: one, or a list when they met in several
+    "capacity": (False, list_of(ref("post"))),
 }
 CORRECTION = {
     "text": (True, text_value),
@@ -399,6 +410,7 @@ REGISTER: dict[str, tuple[str, dict[str, tuple[bool, Callable[[Any], Any]]]]] = 
         "person": (True, ref("person")),
         "post": (True, ref("post")),
         "start": (False, date_value),
+        "end": (False, date_value),
         "source": (False, list_of(ref("work"))),
         "note": (False, text_value),
     }),
@@ -596,6 +608,68 @@ def _ground(article: ArticleAnnotations, evidence: Evidence, record: str, line: 
         problems.append(Problem(article.file, evidence.line or line, record, "evidence", str(exc)))
 
 
+def _ground_date_expression(article: ArticleAnnotations, record: Record, rname: str,
+                            problems: list[Problem]) -> None:
+    """The words of ``date-expression`` are the article's: find them, preferring the
+    occurrence inside the meeting's evidence, and keep them as evidence."""
+    expr: str = record.fields["date-expression"]
+    try:
+        starts = find_all(article.text, expr)
+    except GroundingError as exc:
+        problems.append(Problem(article.file, record.line, rname, "date-expression", str(exc)))
+        return
+    if not starts:
+        hint = suggest(article.text, expr)
+        extra = f" (did you mean {hint!r}?)" if hint else ""
+        problems.append(Problem(article.file, record.line, rname, "date-expression",
+                                f"date-expression {expr!r} is not in the article text: copy "
+                                f"the article's own words{extra}"))
+        return
+    length = len(normalise(expr))
+    spans = [article.spans[ev] for ev in record.fields["evidence"] if ev in article.spans]
+    inside = [i for i, at in enumerate(starts)
+              if any(s.begin <= at and at + length <= s.end for s in spans)]
+    if inside:
+        chosen = inside[0]
+    elif len(starts) == 1:
+        chosen = 0
+    else:
+        problems.append(Problem(article.file, record.line, rname, "date-expression",
+                                f"date-expression {expr!r} occurs {len(starts)} times and none "
+                                "is inside the meeting's evidence: quote the words that date "
+                                "it in 'evidence'"))
+        return
+    ev = Evidence(expr, chosen + 1, None)
+    begin = starts[chosen]
+    article.spans[ev] = Span(begin, begin + length, article.text[begin:begin + length])
+    article.date_evidence[record.id] = ev
+
+
+def _check_date_expression(article: ArticleAnnotations, record: Record, rname: str,
+                           published: dt.date, problems: list[Problem]) -> None:
+    """The date fits the article's words; words the build cannot read need a source."""
+    _ground_date_expression(article, record, rname, problems)
+    expr: str = record.fields["date-expression"]
+    try:
+        reading = read(expr, published)
+    except DateExpressionError as exc:
+        problems.append(Problem(article.file, record.line, rname, "date-expression", str(exc)))
+        return
+    if reading is None:
+        if not record.get("source"):
+            problems.append(Problem(
+                article.file, record.line, rname, "date-expression",
+                f"{expr!r} is not a date expression the build understands (the forms are "
+                "listed under 'Dates in words' in the annotation guide): give the works the "
+                "date comes from in 'source', or reword it as a listed form"))
+        return
+    between = record.get("between")
+    bounds = (between[0], between[1]) if between and len(between) == 2 else None
+    message = check_expression(expr, published, record.fields["date"], bounds)
+    if message:
+        problems.append(Problem(article.file, record.line, rname, "date-expression", message))
+
+
 def _check_article(article: ArticleAnnotations, records: dict[str, Record],
                    problems: list[Problem]) -> None:
     published: dt.date = article.meta["published"]
@@ -629,10 +703,7 @@ def _check_article(article: ArticleAnnotations, records: dict[str, Record],
                                         "a meeting needs at least two distinct participants"))
             expr = record.get("date-expression")
             if expr:
-                message = check_expression(expr, published, date)
-                if message:
-                    problems.append(Problem(article.file, record.line, rname, "date-expression",
-                                            message))
+                _check_date_expression(article, record, rname, published, problems)
         if record.kind == "statement":
             kind = record.fields["kind"]
             if kind == "direct-quote":
@@ -846,9 +917,17 @@ def load_corpus(seeds: Path) -> Corpus:
     for record in register:
         if record.broken:
             continue
-        if record.kind == "tenure" and record.get("start") and not record.get("source"):
-            problems.append(Problem(record.file, record.line, f"tenures.{record.id}", "source",
-                                    "a tenure start needs its 'source'"))
+        if record.kind == "tenure" and not record.get("source"):
+            for bound in ("start", "end"):
+                if record.get(bound):
+                    problems.append(Problem(record.file, record.line, f"tenures.{record.id}",
+                                            "source", f"a tenure {bound} needs its 'source'"))
+        if (record.kind == "tenure" and record.get("start") and record.get("end")
+                and record.fields["end"] < record.fields["start"]):
+            problems.append(Problem(record.file, record.line, f"tenures.{record.id}",
+                                    "tenure-dates",
+                                    f"the tenure ends ({record.fields['end']}) before it starts "
+                                    f"({record.fields['start']})"))
         if record.kind == "tenure" and record.get("start"):
             if latest and record.fields["start"] > latest:
                 problems.append(Problem(record.file, record.line, f"tenures.{record.id}",

@@ -141,6 +141,9 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     # Each article is validated with the register, so a finding about the register
     # (a missing Wikidata link, say) comes back once per article: say it once.
     said: set[Finding] = set()
+    # (file, line, text): printed sorted by file and line once every article is
+    # checked, so a curator reads them in the order of the files
+    lines: list[tuple[str, int, str]] = []
     for article in corpus.articles:
         graph_name = iris.article_graph(article.slug, settings.base)
         with step(f"validating {article.slug}", echo):
@@ -157,12 +160,18 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
             if level == "info" and write:
                 infos += 1  # notes for curators; `newsgraph validate` lists them
                 continue
-            _stderr(f"{level}: {prefix}{format_finding(finding)}")
+            lines.append((where.file if where else article.file,
+                          (where.line or 0) if where else 0,
+                          f"{level}: {prefix}{format_finding(finding)}"))
             violations += finding.severity == "Violation"
     ungrounded = ungrounded_tenures(ds, corpus, settings.base)
     for where in ungrounded:
-        _stderr(f"error: {where.file}:{where.line}: {where.record}: no article gives evidence "
-                "for this office holding; add a mention of it to an article [rule: grounded]")
+        lines.append((where.file, where.line or 0,
+                      f"error: {where.file}:{where.line}: {where.record}: no article gives "
+                      "evidence for this office holding; add a mention of it to an article "
+                      "[rule: grounded]"))
+    for _, _, line in sorted(lines):
+        _stderr(line)
     if violations or ungrounded:
         _stderr(f"{violations + len(ungrounded)} violation(s); nothing was written")
         return EXIT_INVALID

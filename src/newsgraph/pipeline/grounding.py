@@ -17,6 +17,8 @@ would be found everywhere.
 
 from __future__ import annotations
 
+import difflib
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -95,7 +97,9 @@ def find_span(text: str, quote: str, occurrence: int | None = None) -> Span:
     starts = find_all(text, quote)
     length = len(normalise(quote))
     if not starts:
-        raise GroundingError(f"quote not found in the article text: {quote!r}")
+        hint = suggest(text, quote)
+        extra = f" (did you mean {hint!r}?)" if hint else ""
+        raise GroundingError(f"quote not found in the article text: {quote!r}{extra}")
     if occurrence is None:
         if len(starts) > 1:
             raise GroundingError(
@@ -109,3 +113,79 @@ def find_span(text: str, quote: str, occurrence: int | None = None) -> Span:
         )
     begin = starts[occurrence - 1]
     return Span(begin, begin + length, text[begin : begin + length])
+
+
+# --------------------------------------------------------------------------- suggestions
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# How alike the nearest passage must be to be offered (difflib's ratio, 0..1).
+_NEAR_ENOUGH = 0.8
+_PUNCTUATION = "\"'.,;:!?()[]\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
+def _fold_char(ch: str) -> str:
+    """Lower case, without accents, and the one-to-one folding of quotes and spaces."""
+    decomposed = unicodedata.normalize("NFD", ch.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _folded(text: str) -> tuple[str, list[int]]:
+    """The folded text, and for each of its characters the offset it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        f = _fold_char(ch)
+        out.append(f)
+        origin.extend([i] * len(f))
+    return "".join(out), origin
+
+
+def suggest(text: str, quote: str) -> str | None:
+    """What the curator probably meant to quote: the passage of ``text`` that
+    equals ``quote`` but for accents and case, else the nearest spelling of the
+    same number of words; None if nothing is near.
+
+    Only called when a quote is not found, so it may take its time.
+    """
+    folded_text, origin = _folded(text)
+    folded_quote, _ = _folded(normalise(quote).strip())
+    if not folded_quote.strip():
+        return None
+    at = folded_text.find(folded_quote)
+    while at != -1:
+        begin, end = origin[at], origin[at + len(folded_quote) - 1] + 1
+        inside = ((begin > 0 and _is_word_char(text[begin - 1]) and _is_word_char(text[begin]))
+                  or (end < len(text) and _is_word_char(text[end])
+                      and _is_word_char(text[end - 1])))
+        if not inside:  # whole words, as a quote must be
+            return text[begin:end]
+        at = folded_text.find(folded_quote, at + 1)
+    stripped = quote.strip()
+    lead = len(stripped) - len(stripped.lstrip(_PUNCTUATION))
+    trail = len(stripped) - len(stripped.rstrip(_PUNCTUATION))
+    words = list(_WORD.finditer(text))
+    n = len(_WORD.findall(quote))
+    if not words or not n:
+        return None
+    best, best_ratio = None, _NEAR_ENOUGH
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(folded_quote)
+    for size in {max(1, n - 1), n, n + 1}:
+        for i in range(len(words) - size + 1):
+            begin, end = words[i].start(), words[i + size - 1].end()
+            # take in the punctuation the quote has around its words
+            while lead and begin > words[i].start() - lead and begin > 0 and \
+                    not text[begin - 1].isspace() and not _is_word_char(text[begin - 1]):
+                begin -= 1
+            limit = words[i + size - 1].end() + trail
+            while end < min(limit, len(text)) and not text[end].isspace() and \
+                    not _is_word_char(text[end]):
+                end += 1
+            candidate = text[begin:end]
+            matcher.set_seq1(_folded(candidate)[0])
+            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best_ratio:
+                best, best_ratio = candidate, ratio
+    return best

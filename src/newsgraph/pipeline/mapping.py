@@ -144,14 +144,17 @@ def _map_tenure(g: Graph, r: Record, node: URIRef, iri: _Minter) -> None:
     g.add((node, NG.post, post))
     g.add((post, ORG.heldBy, person))
     g.add((person, ORG.holds, post))
-    if r.get("start"):
+    if r.get("start") or r.get("end"):
         interval = URIRef(iris.sub_node(node, "interval"))
-        begin = URIRef(iris.sub_node(node, "begin"))
         g.add((node, ORG.memberDuring, interval))
         g.add((interval, RDF.type, TIME.Interval))
-        g.add((interval, TIME.hasBeginning, begin))
-        g.add((begin, RDF.type, TIME.Instant))
-        g.add((begin, TIME.inXSDDate, date_literal(r.fields["start"])))
+        for field, prop, local in (("start", TIME.hasBeginning, "begin"),
+                                   ("end", TIME.hasEnd, "end")):
+            if r.get(field):
+                instant = URIRef(iris.sub_node(node, local))
+                g.add((interval, prop, instant))
+                g.add((instant, RDF.type, TIME.Instant))
+                g.add((instant, TIME.inXSDDate, date_literal(r.fields[field])))
         for source in targets(r.get("source")):
             g.add((interval, PROV.wasDerivedFrom, iri(source)))
         if r.get("note"):
@@ -196,8 +199,8 @@ def _map_meeting(g: Graph, r: Record, node: URIRef, iri: _Minter) -> None:
         g.add((assoc, RDF.type, PROV.Association))
         g.add((assoc, PROV.agent, agent))
         g.add((assoc, PROV.hadRole, ROLES[p["role"]]))
-        if p.get("capacity"):
-            g.add((assoc, NG.capacity, iri(target(p["capacity"]))))
+        for post in targets(p.get("capacity")):
+            g.add((assoc, NG.capacity, iri(post)))
     if r.get("organizer"):
         g.add((node, SCHEMA.organizer, iri(target(r.get("organizer")))))
     if r.get("part-of"):
@@ -243,6 +246,12 @@ def _map_article(g: Graph, a: ArticleAnnotations, iri: _Minter, base: str) -> No
             _map_statement(g, record, rnode, iri)
         for ev in record.fields["evidence"]:
             g.add((rnode, NG.evidence, _span(g, a, ev, node)))
+        date_words = a.date_evidence.get(record.id)
+        if date_words is not None:
+            # the words that date the meeting are evidence too, and are published
+            # as the text has them
+            g.add((rnode, NG.evidence, _span(g, a, date_words, node)))
+            g.set((rnode, NG.dateExpression, Literal(a.spans[date_words].anchor)))
     for entity_id, evidence in a.mentions.items():
         for ev in evidence:
             g.add((iri(entity_id), NG.evidence, _span(g, a, ev, node)))
