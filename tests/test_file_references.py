@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from newsgraph import release
+
 ROOT = Path(__file__).resolve().parents[1]
 SCAFFOLD = ROOT / "src" / "newsgraph" / "resources" / "scaffold"
 
@@ -19,11 +21,15 @@ MENTION = re.compile(
     r"(?<![\w/:.<>-])((?:\.\./)*(?:[\w.-]+/)*[\w-]+\."
     r"(?:md|ya?ml|txt|toml|ttl|py|json|jsonld|nq|trig|sh))\b")
 
-# Names of files a build writes (into dist/), and the docs' placeholder for "an
-# article's folder": mentioned on purpose, never in the repository.
-WRITTEN_BY_A_BUILD = {"manifest.json", "newsgraph.nq", "newsgraph.trig", "newsgraph.jsonld",
-                      "dist/newsgraph.nq"}
-PLACEHOLDERS = {"seeds/x/annotations.yaml"}
+# Names of files a build writes (into a release, dist/: newsgraph.release owns
+# them), and the docs' placeholders for "an article's folder" and "a data file":
+# mentioned on purpose, never in the repository.
+WRITTEN_BY_A_BUILD = {
+    *(name for name in (release.MANIFEST, release.NQUADS, release.TRIG, release.TURTLE,
+                        release.JSONLD, release.CONTEXT, release.STATISTICS)),
+    f"dist/{release.NQUADS}", f"{release.SHAPES}/1/newsgraph-shapes.ttl",
+}
+PLACEHOLDERS = {"seeds/x/annotations.yaml", "seeds/outlet-1234/annotations.yaml", "data.ttl"}
 
 
 def mentions(text: str) -> set[str]:
