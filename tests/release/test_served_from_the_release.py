@@ -84,6 +84,7 @@ def test_a_base_that_contradicts_the_release_is_refused_with_how_to_rebuild(buil
     assert len(lines) == 1, result.stderr
     assert "built for base https://w3id.org/newsgraph/" in lines[0]
     assert f"newsgraph --base {base} build" in lines[0]
+    assert f'base = "{base}" in newsgraph.toml' in lines[0]
 
 
 def test_a_release_built_for_a_base_is_served_with_it_without_saying_so(tmp_path, start_server):

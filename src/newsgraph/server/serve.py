@@ -206,7 +206,8 @@ def run_server(settings: Settings, host: str, port: int, data: Path | None, work
     del opened  # the store must not cross the fork: each worker opens its own
     if asked_base is not None and asked_base != base:
         print(f"error: {source} was built for base {base}, not {asked_base}; rebuild it for "
-              f"that base (newsgraph --base {asked_base} build) or serve without --base",
+              f'that base (base = "{asked_base}" in newsgraph.toml, or newsgraph --base '
+              f"{asked_base} build) or serve without --base",
               file=sys.stderr)
         return 2
     settings = settings.with_overrides(base=base)
