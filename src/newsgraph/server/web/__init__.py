@@ -157,6 +157,17 @@ def _options_answer(response: Response) -> None:
         response.headers[name] = value
 
 
+def data_license(settings: Settings) -> str:
+    """The licence the data is published under, for every answer made of it. A
+    release's manifest (format 1) names none, so it is the settings'
+    ``data_license``, as /dataset states it."""
+    return settings.data_license
+
+
+def license_link(iri: str) -> str:
+    return f'<{iri}>; rel="license"'
+
+
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     """Errors are short plain text: never HTML that could reflect input, never a trace."""
     resp = Response(f"{message}\n", status=status, mimetype="text/plain")

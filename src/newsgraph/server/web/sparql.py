@@ -37,7 +37,13 @@ from newsgraph.server.sparql.cache import AnswerCache
 from newsgraph.server.sparql.guard import QueryRefused, inspect_query
 from newsgraph.server.sparql.pool import PoolError, QueryPool, WorkerSpec
 from newsgraph.server.store import DataError, OpenRelease
-from newsgraph.server.web import CORS_HEADERS, SECURITY_HEADERS, error_response
+from newsgraph.server.web import (
+    CORS_HEADERS,
+    SECURITY_HEADERS,
+    data_license,
+    error_response,
+    license_link,
+)
 
 bp = Blueprint("sparql", __name__)
 
@@ -367,7 +373,8 @@ def install_fast_path(app: Flask) -> None:
     inner = app.wsgi_app
     # the headers Flask's path sends (``_result_response``, then ``_common_headers``)
     fixed = [("Vary", "Accept"), ("Cache-Control", "no-cache"),
-             ("X-Content-Type-Options", "nosniff")]
+             ("X-Content-Type-Options", "nosniff"),
+             ("Link", license_link(data_license(app.extensions["newsgraph"].settings)))]
     fixed += [(k, v) for k, v in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
               if k not in dict(fixed)]
 
@@ -389,6 +396,8 @@ def _result_response(content_type: str, body: bytes) -> Response:
     resp.headers["Vary"] = "Accept"
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
+    # answers are made of the data, under the data's licence
+    resp.headers["Link"] = license_link(data_license(_settings()))
     return resp
 
 
