@@ -26,7 +26,11 @@ from newsgraph.server.sparql import formats as f
         ("application/rdf+xml, text/turtle;q=0.5", f.GRAPH, f.RDFXML),
         ("application/xml", f.TABULAR, f.XML),
         ("application/xml", f.GRAPH, f.RDFXML),
-        ("text/*", f.TABULAR, f.XML),  # text/xml is an alias of SPARQL XML
+        # wildcards choose main types only: text/xml, an alias of SPARQL XML, is not one
+        ("text/*", f.TABULAR, f.CSV),
+        ("application/*", f.TABULAR, f.JSON),
+        ("text/n3", f.GRAPH, f.TURTLE),
+        ("text/plain", f.GRAPH, f.NTRIPLES),
         ("text/csv;q=0.5, text/*;q=0.4", f.TABULAR, f.CSV),
         ("application/n-triples, */*;q=0.1", f.GRAPH, f.NTRIPLES),
         # a browser: HTML first, the rest by wildcard
@@ -58,9 +62,11 @@ def test_malformed_accept_parts_are_skipped():
         ("nt", f.GRAPH, f.NTRIPLES),
         ("json-ld", f.GRAPH, f.JSONLD),
         ("application/rdf+xml", f.GRAPH, f.RDFXML),
+        ("xml", f.GRAPH, f.RDFXML),
+        ("n3", f.GRAPH, f.TURTLE),
         ("turtle", f.TABULAR, None),
         ("exe", f.GRAPH, None),
     ],
 )
 def test_format_parameter_names_a_format(value, offers, expected):
-    assert f.by_name(value, offers) is expected
+    assert f.by_word(value, offers) is expected

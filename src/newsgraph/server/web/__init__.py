@@ -137,13 +137,35 @@ def create_app(settings: Settings | None = None, data: Path | None = None,
 def _common_headers(response: Response) -> Response:
     for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items():
         response.headers.setdefault(name, value)
-    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-        response.headers.setdefault(
-            "Access-Control-Allow-Methods", response.headers.get("Allow", "GET, HEAD, OPTIONS")
-        )
-        for name, value in CORS_PREFLIGHT_HEADERS.items():
-            response.headers.setdefault(name, value)
+    if request.method == "OPTIONS" and response.status_code < 300:
+        _options_answer(response)
     return response
+
+
+def _options_answer(response: Response) -> None:
+    """One answer to OPTIONS on every route: what ``Allow`` says, the same CORS
+    preflight headers, and no body, so no body type (Flask's own OPTIONS answer
+    is an empty ``text/html``)."""
+    response.status_code = 204
+    response.set_data(b"")
+    for name in ("Content-Type", "Content-Length"):
+        response.headers.pop(name, None)
+    # a route's Allow is the truth about its methods; the preflight repeats it
+    response.headers["Access-Control-Allow-Methods"] = response.headers.get(
+        "Allow", "GET, HEAD, OPTIONS")
+    for name, value in CORS_PREFLIGHT_HEADERS.items():
+        response.headers[name] = value
+
+
+def data_license(settings: Settings) -> str:
+    """The licence the data is published under, for every answer made of it. A
+    release's manifest (format 1) names none, so it is the settings'
+    ``data_license``, as /dataset states it."""
+    return settings.data_license
+
+
+def license_link(iri: str) -> str:
+    return f'<{iri}>; rel="license"'
 
 
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:

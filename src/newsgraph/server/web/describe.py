@@ -405,6 +405,35 @@ def _predicate_labels(release: OpenRelease, triples: Iterable[ox.Triple]) -> dic
     return labels_for(release, sorted(terms))
 
 
+FOAF_DOCUMENT = ox.NamedNode("http://xmlns.com/foaf/0.1/Document")
+FOAF_PRIMARY_TOPIC = ox.NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
+VOID_IN_DATASET = ox.NamedNode("http://rdfs.org/ns/void#inDataset")
+DCT_LICENSE = ox.NamedNode("http://purl.org/dc/terms/license")
+DCT_MODIFIED = ox.NamedNode("http://purl.org/dc/terms/modified")
+DCAT_VERSION = ox.NamedNode("http://www.w3.org/ns/dcat#version")
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+
+
+def document_triples(
+    release: OpenRelease, kind: str, slug: str, base: str, license_iri: str
+) -> list[ox.Triple]:
+    """What the description of a thing says about itself: the document it is
+    (``{base}doc/…``), its topic, the dataset and release it comes from, and the
+    licence it is under, so that a copy saved anywhere still says so."""
+    doc = ox.NamedNode(iris.doc(kind, slug, base))
+    stamp = release.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [
+        ox.Triple(doc, RDF_TYPE, FOAF_DOCUMENT),
+        ox.Triple(doc, FOAF_PRIMARY_TOPIC, ox.NamedNode(iris.entity(kind, slug, base))),
+        ox.Triple(doc, VOID_IN_DATASET, ox.NamedNode(iris.dataset(base))),
+        ox.Triple(doc, DCT_LICENSE, ox.NamedNode(license_iri)),
+        # the release, by the id /dataset gives as its dct:identifier; its date
+        # is the Last-Modified of every answer made from it
+        ox.Triple(doc, DCAT_VERSION, ox.Literal(release.release_id)),
+        ox.Triple(doc, DCT_MODIFIED, ox.Literal(stamp, datatype=XSD_DATETIME)),
+    ]
+
+
 def from_triples(
     iri: str, triples: Iterable[ox.Triple], labels: dict[str, str] | None = None
 ) -> Description:

@@ -19,8 +19,21 @@ from newsgraph import iris
 from newsgraph.iris import KINDS, is_slug
 from newsgraph.server.dataset_description import description_triples, statistics
 from newsgraph.server.store import OpenRelease
-from newsgraph.server.web import current_release, current_settings, error_response
-from newsgraph.server.web.describe import describe, from_triples, labels_for, restore_datatypes
+from newsgraph.server.web import (
+    current_release,
+    current_settings,
+    data_license,
+    error_response,
+    license_link,
+)
+from newsgraph.server.web.describe import (
+    DCT_LICENSE,
+    describe,
+    document_triples,
+    from_triples,
+    labels_for,
+    restore_datatypes,
+)
 from newsgraph.server.web.entity_pages import Link, Linker, entity_page, generic_page
 from newsgraph.server.web.negotiation import (
     BY_EXT,
@@ -80,6 +93,18 @@ def _link_header(path_stem: str, extra: list[str] | None = None) -> str:
     return ", ".join([*(extra or []), *links])
 
 
+def _data_license() -> str:
+    return data_license(current_settings())
+
+
+def _declared_license(folder: TurtleFolder) -> str | None:
+    """The licence the ontology or the shapes declare for themselves (their own
+    dct:license, which need not be the data's)."""
+    found = sorted(t.object.value for t in folder.triples
+                   if t.predicate == DCT_LICENSE and isinstance(t.object, ox.NamedNode))
+    return found[0] if found else None
+
+
 def represent(
     release: OpenRelease,
     key: tuple[object, ...],
@@ -87,8 +112,10 @@ def represent(
     ext: str | None,
     build: Callable[[], View],
     extra_links: list[str] | None = None,
+    license_iri: str | None = None,
 ) -> Response:
-    """The negotiated representation of a resource whose view ``build`` makes."""
+    """The negotiated representation of a resource whose view ``build`` makes;
+    ``license_iri``, the licence it is under, is linked with ``rel="license"``."""
     fmt = _pick(ext)
     if fmt is None:
         return _not_found("no such format") if ext is not None else _not_acceptable()
@@ -98,7 +125,8 @@ def represent(
     resp.headers["Content-Location"] = f"{path_stem}.{fmt.ext}"
     if ext is None:
         resp.vary.add("Accept")
-    resp.headers["Link"] = _link_header(path_stem, extra_links)
+    links = [*(extra_links or []), *([license_link(license_iri)] if license_iri else [])]
+    resp.headers["Link"] = _link_header(path_stem, links)
     return conditional(resp, release, "-".join(str(k) for k in (*key[1:], fmt.ext)))
 
 
@@ -149,8 +177,10 @@ def description(kind: str, name: str) -> Response:
         )
         desc = describe(release, iri, settings.base, settings.max_incoming_links, datatypes)
         linker = Linker(settings.base, _documented(release))
-        return View(desc.triples, entity_page(desc, linker, path_stem))
+        own = document_triples(release, kind, slug, settings.base, licence)
+        return View([*desc.triples, *own], entity_page(desc, linker, path_stem))
 
+    licence = _data_license()
     return represent(
         release,
         ("doc", kind, slug),
@@ -158,6 +188,7 @@ def description(kind: str, name: str) -> Response:
         ext,
         build,
         [f'<{"/id/" + kind + "/" + slug}>; rel="describes"'],
+        licence,
     )
 
 
@@ -192,7 +223,8 @@ def _documentation(
         linker = Linker(current_settings().base, _documented(release))
         return View(folder.triples, generic_page(template, path, doc=doc, linker=linker))
 
-    return represent(release, (which, folder.fingerprint), path, ext, build)
+    return represent(release, (which, folder.fingerprint), path, ext, build,
+                     license_iri=_declared_license(folder))
 
 
 @bp.get("/def")
@@ -254,7 +286,8 @@ def named_graph(name: str) -> Response:
         return View(triples, generic_page("graph.html", path_stem, name=slug, iri=iri,
                                           triples=len(triples), things=things, article=article))
 
-    return represent(release, ("graph", slug), path_stem, ext, build)
+    return represent(release, ("graph", slug), path_stem, ext, build,
+                     license_iri=_data_license())
 
 
 # ------------------------------------------------------------------ /dataset and /dumps
@@ -268,7 +301,7 @@ def dataset(ext: str | None = None) -> Response:
 
     def build() -> View:
         stats = release.once(("statistics",), lambda: statistics(release, settings.base))
-        triples = description_triples(release, stats, settings.base, settings.data_license)
+        triples = description_triples(release, stats, settings.base, _data_license())
         desc = from_triples(iris.dataset(settings.base), triples)
         return View(
             desc.triples,
@@ -277,14 +310,15 @@ def dataset(ext: str | None = None) -> Response:
                 "/dataset",
                 stats=stats,
                 release=release,
-                license=settings.data_license,
+                license=_data_license(),
                 dumps=sorted(release.dumps.values(), key=lambda d: d.name),
                 linker=Linker(settings.base, _documented(release)),
                 sparql="/sparql",
             ),
         )
 
-    return represent(release, ("dataset",), "/dataset", ext, build)
+    return represent(release, ("dataset",), "/dataset", ext, build,
+                     license_iri=_data_license())
 
 
 @bp.get("/dumps")
@@ -321,5 +355,5 @@ def dump(name: str) -> Response:
         last_modified=release.modified,
         max_age=MAX_AGE,
     )
-    resp.headers["Link"] = '</dataset>; rel="describedby"'
+    resp.headers["Link"] = f'</dataset>; rel="describedby", {license_link(_data_license())}'
     return resp

@@ -21,6 +21,9 @@ from newsgraph.server.web.negotiation import HTML, JSONLD, NTRIPLES, RDFXML, TUR
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# the data's prefixes, and FOAF, which only descriptions use (to say what the
+# document is); kept out of newsgraph.iris so the dumps stay as they are
+DESCRIPTION_PREFIXES = {**PREFIXES, "foaf": "http://xmlns.com/foaf/0.1/"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class View:
 
 def _used_prefixes(triples: Iterable[ox.Triple]) -> dict[str, str]:
     text = " ".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
-    return {p: ns for p, ns in PREFIXES.items() if ns in text}
+    return {p: ns for p, ns in DESCRIPTION_PREFIXES.items() if ns in text}
 
 
 def turtle(view: View) -> bytes:

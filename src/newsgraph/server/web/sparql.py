@@ -6,6 +6,12 @@ One route reads the request the protocol's way (GET, POST form, POST
 worker process evaluate it (``newsgraph.server.sparql.pool``). A GET without a query
 answers the Service Description, or the query page when a browser asks for HTML.
 
+The answer's format: ``format=``, ``output=`` and ``results=`` (what clients
+send: SPARQLWrapper all three, each in its own words) choose it when the values
+that name a format this answer comes in all name the same one; otherwise
+(none given, unknown, unsuitable, or conflicting) ``Accept`` decides. Every
+answer varies on ``Accept``, errors too.
+
 Status codes: 400 bad query or parameters (text/plain, the parser's message),
 403 updates, 405 other methods (with ``Allow``), 406 no acceptable format,
 413 too large, 415 wrong media type, 429/503 busy (``Retry-After``), 503 past
@@ -31,7 +37,13 @@ from newsgraph.server.sparql.cache import AnswerCache
 from newsgraph.server.sparql.guard import QueryRefused, inspect_query
 from newsgraph.server.sparql.pool import PoolError, QueryPool, WorkerSpec
 from newsgraph.server.store import DataError, OpenRelease
-from newsgraph.server.web import CORS_HEADERS, SECURITY_HEADERS, error_response
+from newsgraph.server.web import (
+    CORS_HEADERS,
+    SECURITY_HEADERS,
+    data_license,
+    error_response,
+    license_link,
+)
 
 bp = Blueprint("sparql", __name__)
 
@@ -39,7 +51,9 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-PROTOCOL_PARAMS = ("query", "update", "default-graph-uri", "named-graph-uri", "format")
+# the names clients give the answer's format: Virtuoso's, Joseki's, Rasqal's
+FORMAT_PARAMS = ("format", "output", "results")
+PROTOCOL_PARAMS = ("query", "update", "default-graph-uri", "named-graph-uri", *FORMAT_PARAMS)
 
 
 class ProtocolError(Exception):
@@ -58,12 +72,15 @@ class Operation:
     update: str | None = None
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
-    format: str | None = None
+    formats: tuple[str, ...] = ()  # every format= / output= / results= value, in order
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     resp = error_response(status, message.rstrip("\n"), headers)
     resp.headers["Cache-Control"] = "no-store"
+    # what a request gets depends on Accept until the format is chosen (406, or
+    # an error in the format the client asked for), so caches must keep them apart
+    resp.vary.add("Accept")
     return resp
 
 
@@ -146,12 +163,10 @@ def read_operation(settings: Settings) -> Operation:
         return op
     if len(queries) > 1:
         raise ProtocolError(400, f"The request carries {len(queries)} queries; send exactly one.")
-    if len(values.get("format", [])) > 1:
-        raise ProtocolError(400, "Give format= at most once.")
     op.query = queries[0] if queries else None
     op.default_graphs = values.get("default-graph-uri", [])
     op.named_graphs = values.get("named-graph-uri", [])
-    op.format = (values.get("format") or [None])[0]
+    op.formats = tuple(v for name in FORMAT_PARAMS for v in values.get(name, []))
     for iri in op.default_graphs + op.named_graphs:
         try:
             ox.NamedNode(iri)
@@ -235,11 +250,9 @@ def _run(pool: QueryPool, settings: Settings, payload: dict) -> tuple[dict, byte
           provide_automatic_options=False)
 def endpoint() -> Response:
     if request.method == "OPTIONS":
+        # the CORS answer is the app's, the same on every route (web/__init__.py)
         resp = Response(status=204)
         resp.headers["Allow"] = ALLOWED_METHODS
-        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        resp.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        resp.headers["Access-Control-Max-Age"] = "86400"
         return resp
     if request.method not in ("GET", "HEAD", "POST"):
         return _text(405, f"{request.method} is not allowed here: the endpoint is read-only. "
@@ -263,32 +276,27 @@ def endpoint() -> Response:
         return _text(error.status, error.message, error.headers)
 
 
-def _wants_page(op: Operation, offers: tuple[formats.Format, ...]) -> bool:
-    if op.format is not None:
-        return formats.by_name(op.format, (formats.HTML,)) is not None
-    chosen = formats.negotiate(request.headers.get("Accept"), (*offers, formats.HTML))
-    return chosen is formats.HTML
-
-
-def _choose(op: Operation, offers: tuple[formats.Format, ...]) -> formats.Format:
-    supported = ", ".join(f.media_type for f in offers)
-    if op.format is not None:
-        fmt = formats.by_name(op.format, offers)
-        if fmt is None:
-            raise ProtocolError(400, f"Unknown or unsuitable format {op.format[:60]!r} for this "
-                                     f"query; use one of: {supported}.")
-        return fmt
-    fmt = formats.negotiate(request.headers.get("Accept"), offers)
+def _choose(op: Operation, offers: tuple[formats.Format, ...], page: bool) -> formats.Format:
+    """The answer's format: the one its format= values agree on, else Accept's
+    choice; with ``page``, the query page (HTML) is one of the offers."""
+    if page:
+        offers = (*offers, formats.HTML)
+    fmt = formats.by_words(op.formats, offers)
     if fmt is None:
-        raise ProtocolError(406, f"None of the accepted media types can carry this answer; "
-                                 f"supported: {supported}.")
+        fmt = formats.negotiate(request.headers.get("Accept"), offers)
+    if fmt is None:
+        supported = ", ".join(f.media_type for f in offers)
+        asked = (f" (format= named none of them: {', '.join(op.formats)[:120]!r})"
+                 if op.formats else "")
+        raise ProtocolError(406, f"None of the accepted media types can carry this answer"
+                                 f"{asked}; supported: {supported}.")
     return fmt
 
 
 def _answer(settings: Settings, op: Operation) -> Response:
     assert op.query is not None
     pool = query_pool()
-    cache_key = (op.query, tuple(op.default_graphs), tuple(op.named_graphs), op.format,
+    cache_key = (op.query, tuple(op.default_graphs), tuple(op.named_graphs), op.formats,
                  request.headers.get("Accept"))
     cached = _cache().get(cache_key)
     if cached is not None:
@@ -309,10 +317,9 @@ def _answer(settings: Settings, op: Operation) -> Response:
         )
     except QueryRefused as refused:
         raise ProtocolError(refused.status, refused.message) from None
-    offers = formats.offers_for(info.form)
-    if _wants_page(op, offers):
+    fmt = _choose(op, formats.offers_for(info.form), page=True)
+    if fmt is formats.HTML:
         return _page(settings, op.query)
-    fmt = _choose(op, offers)
     protocol_dataset = bool(op.default_graphs or op.named_graphs)
     payload = {
         "query": op.query,
@@ -366,7 +373,8 @@ def install_fast_path(app: Flask) -> None:
     inner = app.wsgi_app
     # the headers Flask's path sends (``_result_response``, then ``_common_headers``)
     fixed = [("Vary", "Accept"), ("Cache-Control", "no-cache"),
-             ("X-Content-Type-Options", "nosniff")]
+             ("X-Content-Type-Options", "nosniff"),
+             ("Link", license_link(data_license(app.extensions["newsgraph"].settings)))]
     fixed += [(k, v) for k, v in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
               if k not in dict(fixed)]
 
@@ -388,6 +396,8 @@ def _result_response(content_type: str, body: bytes) -> Response:
     resp.headers["Vary"] = "Accept"
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
+    # answers are made of the data, under the data's licence
+    resp.headers["Link"] = license_link(data_license(_settings()))
     return resp
 
 
@@ -435,11 +445,11 @@ def _graph_sizes(pool: QueryPool, settings: Settings) -> dict[str, int | None]:
 
 
 def _describe_or_page(settings: Settings, op: Operation) -> Response:
-    if request.method in ("GET", "HEAD") and _wants_page(op, formats.GRAPH):
+    fmt = _choose(op, formats.GRAPH, page=request.method in ("GET", "HEAD"))
+    if fmt is formats.HTML:
         return _page(settings, None)
     if op.default_graphs or op.named_graphs:
         raise ProtocolError(400, "default-graph-uri / named-graph-uri need a query.")
-    fmt = _choose(op, formats.GRAPH)
     pool = query_pool()
     try:
         pool.wait_ready()
