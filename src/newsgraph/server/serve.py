@@ -129,6 +129,10 @@ class BufferedConn(TConn):  # type: ignore[misc]
         super().__init__(*args)
         self.received = bytearray()
         self.deadline = 0.0
+        # where the request's head ends in received, once it has, and the
+        # length of body to wait for after it
+        self.head_end: int | None = None
+        self.body_wanted = 0
         self.unbuffered = False
 
     def init(self) -> None:
@@ -141,29 +145,6 @@ class BufferedConn(TConn):  # type: ignore[misc]
         if self.unbuffered:
             # handle() has just made the socket blocking without a timeout
             self.sock.settimeout(UNBUFFERED_SOCKET_TIMEOUT_S)
-
-
-def _request_complete(received: bytearray, max_body: int) -> tuple[bool, bool]:
-    """(whether a thread can serve it now, whether its body is still to be read).
-
-    A head is complete at its empty line; a body of a stated length within
-    ``max_body`` must be there too. A head too long to wait for, or a body that
-    is chunked or longer than the app accepts, goes to the thread as it is:
-    gunicorn's parser and the app answer those (400/414/431, 413).
-    """
-    end = _HEAD_END.search(received)
-    if end is None:
-        return len(received) > _HEAD_BUFFER_BYTES, False
-    head = bytes(received[:end.end()])
-    if _TRANSFER_ENCODING.search(head):
-        return True, True
-    length = _CONTENT_LENGTH.search(head)
-    if length is None:
-        return True, False
-    wanted = int(length.group(1))
-    if wanted > max_body:
-        return True, True
-    return len(received) - end.end() >= wanted, False
 
 
 class StoppingWorker(ThreadWorker):  # type: ignore[misc]
@@ -208,10 +189,10 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
         self._read_request(BufferedConn(self.cfg, client, address, listener.getsockname()))
 
     def on_client_socket_readable(self, conn: BufferedConn, client: socket.socket) -> None:
-        # a kept-alive connection: its next request is read here too
-        self.poller.unregister(client)
+        # a kept-alive connection: its next request is read here too (it stays
+        # registered, with another callback: no system call for that)
         self.keepalived_conns.remove(conn)
-        self._read_request(conn)
+        self._read_request(conn, registered=True)
         self._on_readable(conn, client)
 
     def finish_request(self, conn: BufferedConn, fs: Any) -> None:
@@ -244,6 +225,8 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_closing, conn))
 
     def _on_closing(self, conn: BufferedConn, client: socket.socket) -> None:
+        if conn not in self.closing:
+            return  # closed earlier in the same turn of the loop
         try:
             if client.recv(_RECV_BYTES):
                 return
@@ -261,20 +244,27 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
             pass
         conn.close()
 
-    def _read_request(self, conn: BufferedConn, received: bytes = b"") -> None:
+    def _read_request(self, conn: BufferedConn, received: bytes = b"",
+                      registered: bool = False) -> None:
         conn.received = bytearray(received)
+        conn.head_end = None
+        conn.body_wanted = 0
         conn.unbuffered = False
         conn.data_ready = True  # handle() must not wait for data itself
         conn.sock.setblocking(False)
         conn.deadline = time.monotonic() + (REQUEST_READ_TIMEOUT_S if received else KEEPALIVE_S)
         self.reading[conn] = None
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        callback = partial(self._on_readable, conn)
+        if registered:
+            self.poller.modify(conn.sock, selectors.EVENT_READ, callback)
+        else:
+            self.poller.register(conn.sock, selectors.EVENT_READ, callback)
         if received:
-            self._dispatch_if_complete(conn)
+            self._dispatch_if_complete(conn, 0)
 
     def _on_readable(self, conn: BufferedConn, client: socket.socket) -> None:
         if conn not in self.reading:
-            return
+            return  # dropped earlier in the same turn of the loop
         try:
             data = client.recv(_RECV_BYTES)
         except (BlockingIOError, InterruptedError):
@@ -286,14 +276,44 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
             return
         if not conn.received:
             conn.deadline = time.monotonic() + REQUEST_READ_TIMEOUT_S
+        scanned = len(conn.received)
         conn.received += data
-        self._dispatch_if_complete(conn)
+        self._dispatch_if_complete(conn, scanned)
 
-    def _dispatch_if_complete(self, conn: BufferedConn) -> None:
-        ready, conn.unbuffered = _request_complete(conn.received, self.max_body)
-        if ready:
-            self._stop_reading(conn)
-            self.enqueue_req(conn)
+    def _dispatch_if_complete(self, conn: BufferedConn, scanned: int) -> None:
+        """Hand the request to a thread once it is complete: its head up to the
+        empty line, and a body of stated length within the app's limit.
+
+        A head too long to wait for, or a body that is chunked or longer than
+        the app accepts, goes to the thread as it is (read with a socket
+        timeout): gunicorn's parser and the app answer those (400/414/431, 413).
+        """
+        received = conn.received
+        if conn.head_end is None:
+            # only what is new (and the 3 bytes before it) is searched: a head
+            # sent a byte at a time must not cost its length squared
+            end = _HEAD_END.search(received, max(0, scanned - 3))
+            if end is None:
+                if len(received) > _HEAD_BUFFER_BYTES:
+                    self._dispatch(conn, unbuffered=True)
+                return
+            conn.head_end = end.end()
+            head = bytes(received[:conn.head_end])
+            if _TRANSFER_ENCODING.search(head):
+                self._dispatch(conn, unbuffered=True)
+                return
+            length = _CONTENT_LENGTH.search(head)
+            conn.body_wanted = int(length.group(1)) if length else 0
+            if conn.body_wanted > self.max_body:
+                self._dispatch(conn, unbuffered=True)
+                return
+        if len(received) - conn.head_end >= conn.body_wanted:
+            self._dispatch(conn, unbuffered=False)
+
+    def _dispatch(self, conn: BufferedConn, unbuffered: bool) -> None:
+        conn.unbuffered = unbuffered
+        self._stop_reading(conn)
+        self.enqueue_req(conn)
 
     def _stop_reading(self, conn: BufferedConn) -> None:
         del self.reading[conn]
