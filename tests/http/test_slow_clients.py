@@ -11,170 +11,43 @@ server answers none in 20 s). Latencies are printed.
 
 from __future__ import annotations
 
-import http.client
-import resource
-import selectors
 import socket
-import statistics
-import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 
 import pytest
 
+from deploy.slow_clients import (
+    KINDS,
+    SlowClients,
+    percentiles,
+    probe,
+    probe_while,
+    raise_open_file_limit,
+)
 from newsgraph.server.serve import KEEPALIVE_S, REQUEST_READ_TIMEOUT_S
 
 pytestmark = [pytest.mark.http, pytest.mark.xdist_group("slow-clients")]
 
 EACH = 200
-KINDS = ("one byte", "slowloris", "idle")
-SLOWLORIS_EVERY_S = 3.0
 HOLD_S = 20.0  # longer than the server's read deadlines: connections get closed and come back
-MAX_PROBES = 20000  # a bound only: HOLD_S ends the probing first
 P99_REQUIREMENT_S = 1.0
 PAGE = "/doc/person/wang-xiaohong.ttl"
-SLOWLORIS_HEAD = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 4096
-
-
-@dataclass
-class Slow:
-    kind: str
-    sock: socket.socket
-    sent: int = 0
-    next_at: float = 0.0
-
-
-@dataclass
-class SlowClients:
-    """Holds ``EACH`` connections of every kind on one selector thread; a
-    connection the server closes is opened again at once."""
-
-    port: int
-    stop: threading.Event = field(default_factory=threading.Event)
-    open_now: Counter = field(default_factory=Counter)
-    closed_by_server: Counter = field(default_factory=Counter)
-    answers: Counter = field(default_factory=Counter)
-    errors: list = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.selector = selectors.DefaultSelector()
-        self.thread = threading.Thread(target=self._run, name="slow-clients", daemon=True)
-
-    def __enter__(self) -> SlowClients:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=30)
-        for key in list(self.selector.get_map().values()):
-            key.fileobj.close()
-        self.selector.close()
-
-    def held(self) -> int:
-        return sum(self.open_now.values())
-
-    def _open(self, kind: str) -> None:
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-        sock.setblocking(False)
-        slow = Slow(kind, sock, next_at=time.monotonic())
-        if kind == "one byte":
-            sock.send(b"G")
-        self.selector.register(sock, selectors.EVENT_READ, slow)
-        self.open_now[kind] += 1
-
-    def _closed(self, slow: Slow) -> None:
-        self.selector.unregister(slow.sock)
-        slow.sock.close()
-        self.open_now[slow.kind] -= 1
-        self.closed_by_server[slow.kind] += 1
-        self._open(slow.kind)
-
-    def _run(self) -> None:
-        try:
-            for kind in KINDS:
-                for _ in range(EACH):
-                    self._open(kind)
-            while not self.stop.is_set():
-                for key, _ in self.selector.select(timeout=0.2):
-                    slow: Slow = key.data
-                    try:
-                        data = slow.sock.recv(65536)
-                    except BlockingIOError:
-                        continue
-                    except OSError:
-                        data = b""
-                    if data.startswith(b"HTTP/1.1 "):
-                        self.answers[(slow.kind, data[9:12].decode())] += 1
-                    if not data:
-                        self._closed(slow)
-                now = time.monotonic()
-                for key in list(self.selector.get_map().values()):
-                    slow = key.data
-                    if slow.kind == "slowloris" and slow.next_at <= now:
-                        # the request line and headers, a byte at a time
-                        try:
-                            slow.sock.send(SLOWLORIS_HEAD[slow.sent:slow.sent + 1])
-                        except OSError:
-                            pass  # closed: the selector reports it
-                        slow.sent += 1
-                        slow.next_at = now + SLOWLORIS_EVERY_S
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            self.errors.append(repr(error))
-
-
-def _wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
-def _raise_open_file_limit(wanted: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        if hard != resource.RLIM_INFINITY and hard < wanted:
-            pytest.skip(f"this test holds {wanted} sockets; the open-file limit is {hard}")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-
-
-def _probe(port: int) -> tuple[float, int]:
-    """One page on a new connection: seconds taken and status."""
-    started = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        conn.request("GET", PAGE)
-        response = conn.getresponse()
-        response.read()
-        return time.perf_counter() - started, response.status
-    finally:
-        conn.close()
 
 
 def test_slow_clients_do_not_starve_other_clients(built_dist, start_server):
-    _raise_open_file_limit(4 * EACH * len(KINDS))
+    raise_open_file_limit(4 * EACH * len(KINDS))
     server = start_server(built_dist)
-    baseline = [_probe(server.port)[0] for _ in range(50)]
+    baseline = [probe(server.port, PAGE)[0] for _ in range(50)]
 
-    with SlowClients(server.port) as slow:
-        assert _wait_until(lambda: slow.held() >= EACH * len(KINDS) or slow.errors, 60), (
-            f"could not open the slow connections: {slow.open_now} {slow.errors}")
-        fewest_held = slow.held()
-        latencies: list[float] = []
-        statuses: Counter = Counter()
-        end = time.monotonic() + HOLD_S
-        while time.monotonic() < end and len(latencies) < MAX_PROBES:
-            took, status = _probe(server.port)
-            latencies.append(took)
-            statuses[status] += 1
-            fewest_held = min(fewest_held, slow.held())
+    with SlowClients(server.port, EACH) as slow:
+        assert slow.all_open(), f"could not open the slow connections: {slow.open_now} " \
+            f"{slow.errors}"
+        latencies, statuses, fewest_held = probe_while(slow, HOLD_S, server.port, PAGE)
         assert not slow.errors, slow.errors
 
-    p50, p99 = _percentiles(latencies)
-    b50, b99 = _percentiles(baseline)
+    p50, p99 = percentiles(latencies)
+    b50, b99 = percentiles(baseline)
     print(f"\nheld {EACH} each of {', '.join(KINDS)} (never fewer than {fewest_held} open); "
           f"{len(latencies)} probes in {HOLD_S:.0f} s: p50 {p50 * 1000:.1f} ms, "
           f"p99 {p99 * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
@@ -187,11 +60,6 @@ def test_slow_clients_do_not_starve_other_clients(built_dist, start_server):
     assert fewest_held >= EACH * len(KINDS) * 0.9, fewest_held
     assert slow.answers[("one byte", "408")] >= EACH
     assert slow.closed_by_server["idle"] >= EACH
-
-
-def _percentiles(values: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[49], cuts[98]
 
 
 def _read_all(sock: socket.socket, timeout: float) -> bytes:
@@ -230,7 +98,7 @@ def test_a_slowly_sent_body_does_not_hold_a_thread(live_server):
     try:
         for sock in posts:
             sock.sendall(head + body[:5])
-        took, status = _probe(live_server.port)
+        took, status = probe(live_server.port, PAGE)
         assert status == 200
         for sock in posts:
             sock.sendall(body[5:])
