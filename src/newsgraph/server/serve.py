@@ -84,6 +84,8 @@ UNBUFFERED_SOCKET_TIMEOUT_S = 30
 # After a last answer, wait this long for the client to close (gunicorn's
 # close_graceful waits as long).
 _LINGER_S = 2.0
+# How often a worker looks for connections past their deadline.
+_SWEEP_EVERY_S = 0.2
 # Open files a process may have: a worker holds a socket per client.
 _NOFILE_WANTED = 65536
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -160,6 +162,7 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
         self.reading: dict[BufferedConn, None] = {}
         self.closing: dict[BufferedConn, None] = {}
         self.max_body = self.app.settings.sparql_max_body_bytes
+        self.next_sweep = 0.0
         super().init_process()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -333,9 +336,14 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
         conn.close()
 
     def murder_pending(self) -> None:
-        # gunicorn calls this on every turn of its loop, stopping or not
+        # gunicorn calls this on every turn of its loop, stopping or not; the
+        # deadlines are whole seconds, so a look at every connection now and
+        # then is enough (not on each of thousands of turns a second)
         super().murder_pending()
         now = time.monotonic()
+        if now < self.next_sweep:
+            return
+        self.next_sweep = now + _SWEEP_EVERY_S
         for conn in [c for c in self.reading if c.deadline <= now]:
             self._drop(conn, _TIMED_OUT if conn.received else b"")
         for conn in [c for c in self.closing if c.deadline <= now]:
