@@ -5,6 +5,16 @@ gthread workers suit the load: pyoxigraph releases the GIL while it reads, so
 threads of one worker answer concurrently; each worker opens the store itself
 after the fork. The URL to open is printed once the socket listens.
 
+Slow clients (issue 12): gunicorn's gthread worker hands a connection to a
+thread as soon as its first byte arrives, and the thread then blocks until the
+request is complete; a few connections sending a byte now and then held every
+thread. :class:`StoppingWorker` reads requests in the worker's event loop
+instead (non-blocking, with deadlines) and gives a thread only a complete
+request: its head, and its body when it has a length within the largest body
+the app accepts. A connection that sends nothing is closed after
+``KEEPALIVE_S``, one whose request is not complete ``REQUEST_READ_TIMEOUT_S``
+after its first byte is answered 408 and closed.
+
 Stopping (issue 8: within 2 s, nothing but a clean exit in the log). SIGTERM
 is a graceful stop: no new connection, requests in flight get
 ``WORKER_DRAIN_S`` to finish, a SPARQL query ``QUERY_STOP_GRACE_S`` before its
@@ -18,18 +28,24 @@ background threads that exist only in the master: SIGSEGV).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import re
+import resource
+import selectors
 import signal
+import socket
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from newsgraph.config import Settings
 from newsgraph.release import looks_like_release
@@ -48,6 +64,38 @@ EXIT_ANSWERS_S = 0.5
 # gunicorn takes whole seconds here.
 GRACEFUL_TIMEOUT_S = 2
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+
+# A connection may wait this long for its first request, or for the next one
+# on a kept-alive connection (gunicorn's keepalive setting)...
+KEEPALIVE_S = 5
+# ...and a request must be complete this long after its first byte (nginx's
+# client_header_timeout is 60 s; a request here is a line and a few headers,
+# or a SPARQL form of at most 256 KiB).
+REQUEST_READ_TIMEOUT_S = 10
+# Read from a client at most this much at once in the event loop...
+_RECV_BYTES = 64 * 1024
+# ...and buffer a request head up to this size: beyond it, the head is handed
+# to gunicorn's parser as it is, which answers 400/414/431 when a limit is broken.
+_HEAD_BUFFER_BYTES = 64 * 1024
+# A request whose body is not buffered (chunked, or longer than the app takes)
+# is read by its thread with this timeout on every socket operation, so a
+# client that stops sending it frees the thread.
+UNBUFFERED_SOCKET_TIMEOUT_S = 30
+# After a last answer, wait this long for the client to close (gunicorn's
+# close_graceful waits as long).
+_LINGER_S = 2.0
+# How often a worker looks for connections past their deadline.
+_SWEEP_EVERY_S = 0.2
+# Open files a process may have: a worker holds a socket per client.
+_NOFILE_WANTED = 65536
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_CONTENT_LENGTH = re.compile(rb"\ncontent-length[ \t]*:[ \t]*([0-9]{1,12})[ \t]*\r?\n",
+                             re.IGNORECASE)
+_TRANSFER_ENCODING = re.compile(rb"\ntransfer-encoding[ \t]*:", re.IGNORECASE)
+_TIMED_OUT_BODY = b"The request was not sent in time.\n"
+_TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+              b"Content-Type: text/plain; charset=utf-8\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(_TIMED_OUT_BODY), _TIMED_OUT_BODY))
 
 
 class NewsgraphServer(BaseApplication):  # type: ignore[misc]
@@ -76,13 +124,45 @@ class NewsgraphServer(BaseApplication):  # type: ignore[misc]
         return app
 
 
+class BufferedConn(TConn):  # type: ignore[misc]
+    """A connection whose request the event loop reads before a thread serves it."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.received = bytearray()
+        self.deadline = 0.0
+        # where the request's head ends in received, once it has, and the
+        # length of body to wait for after it
+        self.head_end: int | None = None
+        self.body_wanted = 0
+        self.unbuffered = False
+
+    def init(self) -> None:
+        # in the request's thread: gunicorn's parser reads what the loop
+        # buffered before it reads the socket
+        super().init()
+        if self.received:
+            self.parser.unreader.unread(bytes(self.received))
+            self.received = bytearray()
+        if self.unbuffered:
+            # handle() has just made the socket blocking without a timeout
+            self.sock.settimeout(UNBUFFERED_SOCKET_TIMEOUT_S)
+
+
 class StoppingWorker(ThreadWorker):  # type: ignore[misc]
-    """gunicorn's gthread worker, stopping within the budget above."""
+    """gunicorn's gthread worker reading requests in its event loop (see the
+    module's docstring), and stopping within the budget above."""
 
     def init_process(self) -> None:
         # Runs in the forked worker, so this changes the worker's copy only: it
         # must finish draining before the master's (longer) deadline.
         self.cfg.set("graceful_timeout", WORKER_DRAIN_S)
+        # connections whose next request the loop reads, and those it closes
+        # (insertion-ordered sets)
+        self.reading: dict[BufferedConn, None] = {}
+        self.closing: dict[BufferedConn, None] = {}
+        self.max_body = self.app.settings.sparql_max_body_bytes
+        self.next_sweep = 0.0
         super().init_process()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -98,6 +178,176 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
         # that second signal must not interrupt the exit under way.
         _ignore_stop_signals()
         super().handle_quit(sig, frame)
+
+    # The event loop's side. gunicorn calls these on the loop's thread only.
+
+    def accept(self, listener: socket.socket) -> None:
+        try:
+            client, address = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        self._read_request(BufferedConn(self.cfg, client, address, listener.getsockname()))
+
+    def on_client_socket_readable(self, conn: BufferedConn, client: socket.socket) -> None:
+        # a kept-alive connection: its next request is read here too (it stays
+        # registered, with another callback: no system call for that)
+        self.keepalived_conns.remove(conn)
+        self._read_request(conn, registered=True)
+        self._on_readable(conn, client)
+
+    def finish_request(self, conn: BufferedConn, fs: Any) -> None:
+        done = not fs.cancelled() and fs.exception() is None
+        keep = done and fs.result()
+        if keep and self.alive and conn.parser.unreader.buf.getvalue():
+            # A body drain can read ahead into the next request: gunicorn would
+            # hand that to a thread at once, which then blocks on the rest of it.
+            self._read_request(conn, conn.parser.unreader.take_buffered())
+        elif done and not keep:
+            # gunicorn's graceful close waits up to 2 s for the client to close
+            # too, on this thread: a client that does not would stop the loop
+            self.nr_conns -= 1
+            self._linger(conn)
+        else:
+            super().finish_request(conn, fs)
+
+    def _linger(self, conn: BufferedConn) -> None:
+        """Close after the answer as gunicorn does (RFC 9112, 9.6: the FIN
+        first, then read what the client still sends, so that the kernel does
+        not reset the connection under the answer), waiting in the loop."""
+        try:
+            conn.sock.setblocking(False)
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            conn.close()
+            return
+        conn.deadline = time.monotonic() + _LINGER_S
+        self.closing[conn] = None
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_closing, conn))
+
+    def _on_closing(self, conn: BufferedConn, client: socket.socket) -> None:
+        if conn not in self.closing:
+            return  # closed earlier in the same turn of the loop
+        try:
+            if client.recv(_RECV_BYTES):
+                return
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            pass
+        self._close_now(conn)
+
+    def _close_now(self, conn: BufferedConn) -> None:
+        del self.closing[conn]
+        try:
+            self.poller.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        conn.close()
+
+    def _read_request(self, conn: BufferedConn, received: bytes = b"",
+                      registered: bool = False) -> None:
+        conn.received = bytearray(received)
+        conn.head_end = None
+        conn.body_wanted = 0
+        conn.unbuffered = False
+        conn.data_ready = True  # handle() must not wait for data itself
+        conn.sock.setblocking(False)
+        conn.deadline = time.monotonic() + (REQUEST_READ_TIMEOUT_S if received else KEEPALIVE_S)
+        self.reading[conn] = None
+        callback = partial(self._on_readable, conn)
+        if registered:
+            self.poller.modify(conn.sock, selectors.EVENT_READ, callback)
+        else:
+            self.poller.register(conn.sock, selectors.EVENT_READ, callback)
+        if received:
+            self._dispatch_if_complete(conn, 0)
+
+    def _on_readable(self, conn: BufferedConn, client: socket.socket) -> None:
+        if conn not in self.reading:
+            return  # dropped earlier in the same turn of the loop
+        try:
+            data = client.recv(_RECV_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client went away
+            self._drop(conn)
+            return
+        if not conn.received:
+            conn.deadline = time.monotonic() + REQUEST_READ_TIMEOUT_S
+        scanned = len(conn.received)
+        conn.received += data
+        self._dispatch_if_complete(conn, scanned)
+
+    def _dispatch_if_complete(self, conn: BufferedConn, scanned: int) -> None:
+        """Hand the request to a thread once it is complete: its head up to the
+        empty line, and a body of stated length within the app's limit.
+
+        A head too long to wait for, or a body that is chunked or longer than
+        the app accepts, goes to the thread as it is (read with a socket
+        timeout): gunicorn's parser and the app answer those (400/414/431, 413).
+        """
+        received = conn.received
+        if conn.head_end is None:
+            # only what is new (and the 3 bytes before it) is searched: a head
+            # sent a byte at a time must not cost its length squared
+            end = _HEAD_END.search(received, max(0, scanned - 3))
+            if end is None:
+                if len(received) > _HEAD_BUFFER_BYTES:
+                    self._dispatch(conn, unbuffered=True)
+                return
+            conn.head_end = end.end()
+            head = bytes(received[:conn.head_end])
+            if _TRANSFER_ENCODING.search(head):
+                self._dispatch(conn, unbuffered=True)
+                return
+            length = _CONTENT_LENGTH.search(head)
+            conn.body_wanted = int(length.group(1)) if length else 0
+            if conn.body_wanted > self.max_body:
+                self._dispatch(conn, unbuffered=True)
+                return
+        if len(received) - conn.head_end >= conn.body_wanted:
+            self._dispatch(conn, unbuffered=False)
+
+    def _dispatch(self, conn: BufferedConn, unbuffered: bool) -> None:
+        conn.unbuffered = unbuffered
+        self._stop_reading(conn)
+        self.enqueue_req(conn)
+
+    def _stop_reading(self, conn: BufferedConn) -> None:
+        del self.reading[conn]
+        try:
+            self.poller.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    def _drop(self, conn: BufferedConn, answer: bytes = b"") -> None:
+        self._stop_reading(conn)
+        self.nr_conns -= 1
+        if answer:
+            try:
+                conn.sock.send(answer)  # non-blocking: a client that cannot take it misses it
+            except OSError:
+                pass
+        conn.close()
+
+    def murder_pending(self) -> None:
+        # gunicorn calls this on every turn of its loop, stopping or not; the
+        # deadlines are whole seconds, so a look at every connection now and
+        # then is enough (not on each of thousands of turns a second)
+        super().murder_pending()
+        now = time.monotonic()
+        if now < self.next_sweep:
+            return
+        self.next_sweep = now + _SWEEP_EVERY_S
+        for conn in [c for c in self.reading if c.deadline <= now]:
+            self._drop(conn, _TIMED_OUT if conn.received else b"")
+        for conn in [c for c in self.closing if c.deadline <= now]:
+            self._close_now(conn)
 
 
 def _ignore_stop_signals() -> None:
@@ -166,7 +416,10 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "preload_app": False,
         "timeout": 60,
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
-        "keepalive": 5,
+        "keepalive": KEEPALIVE_S,
+        # connections per worker, slow ones included (they cost a socket and a
+        # buffer each, no thread)
+        "worker_connections": 1000,
         # request limits before Flask sees anything (gunicorn answers 400/414)
         "limit_request_line": 8190,
         "limit_request_fields": 100,
@@ -178,6 +431,15 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "worker_exit": _worker_exit,
         "proc_name": "newsgraph",
     }
+
+
+def _raise_open_file_limit() -> None:
+    """Let each worker hold a socket per client: the soft limit is often 1024,
+    which a worker's store files and a few hundred clients come close to."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = _NOFILE_WANTED if hard == resource.RLIM_INFINITY else min(_NOFILE_WANTED, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def has_dataset(source: Path) -> bool:
@@ -215,5 +477,6 @@ def run_server(settings: Settings, host: str, port: int, data: Path | None, work
     # the release folder verified here: a worker that starts after dist has moved
     # to a bad release serves this one
     verified = source.resolve() if source.is_dir() else None
+    _raise_open_file_limit()  # the workers inherit it
     NewsgraphServer(settings, source, gunicorn_options(host, port, workers), verified).run()
     return 0
