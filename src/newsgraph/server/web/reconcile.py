@@ -435,7 +435,10 @@ def service() -> Response:
         index = _index()
         answer = {key: {"result": reconcile_one(index, q, budget)} for key, q in parsed.items()}
     except QueryError as exc:
-        return _error(str(exc), exc.status)
+        resp = _error(str(exc), exc.status)
+        if exc.status == 503:
+            resp.headers["Retry-After"] = str(max(1, round(settings.reconcile_cpu_s)))
+        return resp
     return _json(answer)
 
 
