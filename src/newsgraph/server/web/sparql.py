@@ -8,8 +8,8 @@ answers the Service Description, or the query page when a browser asks for HTML.
 
 Status codes: 400 bad query or parameters (text/plain, the parser's message),
 or an answer over the row or byte cap, 403 updates, 405 other methods (with
-``Allow``), 406 no acceptable format, 413 too large, 415 wrong media type, 429/503 busy (``Retry-After``), 503 past
-the time limit (``Retry-After``).
+``Allow``), 406 no acceptable format, 413 too large, 415 wrong media type,
+429/503 busy (``Retry-After``), 503 past the time limit (``Retry-After``).
 """
 
 from __future__ import annotations
