@@ -87,13 +87,15 @@ def launch_server(
     env: dict[str, str] | None = None,
     own_group: bool = False,
     cwd: Path = REPO,
+    port: int | None = None,
 ) -> Server:
     """Start ``python -m newsgraph … serve --no-build --data DATA --port P`` and
     wait until it answers; fail with the server's log if it does not.
 
     ``own_group`` starts it in a process group of its own, which a test can
-    signal as a terminal does on Ctrl-C without reaching pytest."""
-    port = free_port()
+    signal as a terminal does on Ctrl-C without reaching pytest. ``port``: one
+    chosen beforehand (from ``free_port``), for a server that must know its own URL."""
+    port = port or free_port()
     log = log_dir / f"server-{port}.log"
     cmd = [
         sys.executable, "-m", "newsgraph", "--project", str(REPO), *cli_args,

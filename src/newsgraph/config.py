@@ -47,6 +47,14 @@ class Settings:
     sparql_max_query_bytes: int = 64 * 1024
     sparql_max_body_bytes: int = 256 * 1024
     sparql_max_nesting: int = 64
+    # operators and chained clauses (UNION, OPTIONAL, MINUS, FILTER, BIND) one
+    # inside another: the engine recurses once per link, and a flat chain of a
+    # few thousand overflowed a query process's stack
+    sparql_max_chain: int = 500
+    # the most bytes one answer may take as written (any format); a larger one
+    # is refused with 400 while it is being written, like the row cap, so that a
+    # query process never holds more than about this much of answer
+    sparql_max_answer_bytes: int = 16 * 1024 * 1024
     # queries evaluated at once per server process (each gunicorn worker has its
     # own query processes); kept below its 4 threads so pages are still served
     # while every query slot is busy
@@ -60,8 +68,17 @@ class Settings:
     # answers kept per server process, by bytes (the data only changes on rebuild;
     # a new release starts an empty cache); 0 turns the cache off
     sparql_cache_bytes: int = 64 * 1024 * 1024
+    # ...and by count: a key holds the whole query (up to sparql_max_query_bytes),
+    # so keys are counted in the bytes above as well as here
+    sparql_cache_entries: int = 4096
     # SERVICE endpoints a query may call; empty means none (the default)
     service_allow_list: tuple[str, ...] = ()
+    # /reconcile: queries in one batch (more: 413), characters of a name or a
+    # property value once normalised (NFKD can make one character 18; more:
+    # 400), and CPU seconds one request may spend scoring (then 503)
+    reconcile_max_queries: int = 50
+    reconcile_max_text: int = 300
+    reconcile_cpu_s: float = 5.0
     # incoming links shown in one description before a "more" link
     max_incoming_links: int = 200
     # rendered descriptions and pages kept per server process (they change only on rebuild)
@@ -121,6 +138,8 @@ NOT_CONFIGURABLE = frozenset({"root", "ontology_dir", "shapes_dir"})
 _POSITIVE = frozenset({
     "sparql_timeout_s", "sparql_max_rows", "sparql_max_query_bytes", "sparql_max_body_bytes",
     "sparql_max_nesting", "sparql_max_concurrent", "wikidata_timeout_s",
+    "sparql_max_chain", "sparql_max_answer_bytes", "reconcile_max_queries",
+    "reconcile_max_text", "reconcile_cpu_s",
 })
 _IRIS = frozenset({"base", "data_license", "publisher_url", "wikidata_url"})
 

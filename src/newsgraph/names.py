@@ -27,7 +27,12 @@ def similarity(ours: str, theirs: str) -> float:
     The larger of the character ratio and a word score that rewards one name's
     words all occurring in the other (a missing second surname costs little).
     """
-    a, b = fold(ours), fold(theirs)
+    return folded_similarity(fold(ours), fold(theirs))
+
+
+def folded_similarity(a: str, b: str) -> float:
+    """``similarity`` of two names already folded (``fold``): a caller comparing
+    one name with many folds it once, not once per comparison."""
     if not a or not b:
         return 0.0
     if a == b:

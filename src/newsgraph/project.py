@@ -21,8 +21,10 @@ PROJECT_FILE = "newsgraph.toml"
 # newsgraph.toml's tables -> {key: Settings field}; "" is the top level.
 SERVER_KEYS = (
     "sparql_timeout_s", "sparql_max_rows", "sparql_max_query_bytes", "sparql_max_body_bytes",
-    "sparql_max_nesting", "sparql_max_concurrent", "sparql_queue_wait_s",
-    "sparql_memory_max_quads", "sparql_cache_bytes", "service_allow_list",
+    "sparql_max_nesting", "sparql_max_chain", "sparql_max_answer_bytes",
+    "sparql_max_concurrent", "sparql_queue_wait_s", "sparql_memory_max_quads",
+    "sparql_cache_bytes", "sparql_cache_entries", "service_allow_list",
+    "reconcile_max_queries", "reconcile_max_text", "reconcile_cpu_s",
     "max_incoming_links", "description_cache_size",
 )
 FILE_KEYS: dict[str, dict[str, str]] = {

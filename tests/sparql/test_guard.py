@@ -202,3 +202,45 @@ def test_tokens_of_strings_iris_and_escaped_local_names():
 
 def test_an_empty_query_is_refused():
     assert "empty" in refused("  # nothing\n").message
+
+
+# Flat chains that overflowed the query process's stack (issue 12): brackets alone
+# never show them, so the nesting check let them through to the engine.
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ASK { FILTER(" + "!" * 10_000 + "true) }",
+        "SELECT (" + "+".join(["1"] * 10_000) + " AS ?x) {}",
+        "ASK { FILTER(" + "&&".join(["true"] * 2_000) + ") }",
+        "SELECT * {" + " UNION ".join(["{}"] * 8_000) + "}",
+        "SELECT * {" + "OPTIONAL{}" * 6_000 + "}",
+        "SELECT * {" + "".join(f"BIND(1 AS ?v{i})" for i in range(3_000)) + "}",
+        "SELECT * { ?s " + "/".join(["<p>"] * 8_000) + " ?o }",
+        "SELECT * {" + "{}UNION" * 3_000 + "{} }",  # keywords glued to braces
+        # a chain spread over brackets still counts as one
+        "ASK { FILTER(" + "(!" * 60 + "!" * 600 + "true" + ")" * 60 + ") }",
+    ],
+    ids=["not", "plus", "and", "union", "optional", "bind", "path", "glued", "spread"],
+)
+def test_operator_and_clause_chains_beyond_the_limit_are_refused_naming_it(query):
+    error = refused(query, max_chain=500)
+    assert error.status == 400
+    assert "chains more than 500 operators and clauses" in error.message
+    assert "line 1, column" in error.message
+
+
+def test_chains_within_the_limit_and_long_lists_pass():
+    assert check("SELECT (" + "+".join(["1"] * 400) + " AS ?x) {}", max_chain=500).max_chain == 399
+    # siblings in brackets of their own do not add up: each closes before the next
+    siblings = "SELECT " + " ".join(f"(1+2+3 AS ?v{i})" for i in range(1_000)) + " {}"
+    assert check(siblings, max_chain=500).max_chain == 2
+    # long lists the engine holds flat: IN, function arguments, VALUES with signs
+    assert check("ASK { FILTER(1 IN (" + ",".join(["-1"] * 5_000) + ")) }", max_chain=500)
+    assert check("SELECT ?x { VALUES ?x {" + " -1" * 5_000 + "} }", max_chain=500).max_chain == 0
+    assert check("SELECT ?x { VALUES (?x ?y) {" + " (-1 +2)" * 3_000 + "} FILTER(?x < -?y) }",
+                 max_chain=500).max_chain == 3
+
+
+def test_clauses_chain_through_their_group_whatever_separates_them():
+    spread = "SELECT * {" + " ?s ?p ?o ; ?q ?o . ".join(["FILTER(true)"] * 600) + "}"
+    assert "chains more than 500" in refused(spread, max_chain=500).message

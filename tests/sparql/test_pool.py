@@ -117,6 +117,47 @@ def test_a_worker_that_dies_is_reported_and_replaced(pool):
     assert wait_until(lambda: len(pool.pids()) == 1 and pool.pids()[0] != first, 30)
 
 
+def test_a_query_landing_on_a_worker_killed_while_idle_is_answered_by_a_fresh_one(pool):
+    # issue 12: it was a 500 "Broken pipe"; the dead worker never had the query
+    (first,) = pool.pids()
+    os.kill(first, signal.SIGKILL)
+    assert wait_until(lambda: not alive(first), 5)
+    header, body = pool.run(request("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), 10)
+    assert header["ok"] and b'"400"' in body
+    assert first not in pool.pids() and len(pool.pids()) == 1
+
+
+def test_every_idle_worker_killed_at_once_costs_the_next_query_nothing(data_file):
+    p = QueryPool(WorkerSpec("file", str(data_file)), slots=2, queue_wait_s=0.3)
+    try:
+        assert wait_until(lambda: len(p.pids()) == 2, 30)
+        dead = p.pids()
+        for pid in dead:
+            os.kill(pid, signal.SIGKILL)
+        assert wait_until(lambda: not any(alive(pid) for pid in dead), 5)
+        header, _ = p.run(request("ASK { ?s ?p ?o }"), 10)
+        assert header["ok"]
+        assert not set(dead) & set(p.pids())
+    finally:
+        p.close()
+
+
+def test_an_answer_over_the_byte_cap_is_refused_while_being_gathered(pool):
+    # 400 rows of about 1 KiB each: over a 64 KiB cap long before the last row
+    query = ('SELECT ?s ?big WHERE { ?s ?p ?o BIND(CONCAT(STR(?s), "' + "x" * 1000
+             + '") AS ?big) }')
+    header, body = pool.run({**request(query), "max_bytes": 64 * 1024}, 10)
+    assert not header["ok"] and header["status"] == 400 and body == b""
+    assert "larger than 65536 bytes" in header["message"] and "nothing was cut" in header["message"]
+    header, body = pool.run({**request(query), "max_bytes": 1 << 20}, 10)
+    assert header["ok"] and 400_000 < len(body) < 1 << 20
+    # a CONSTRUCT is counted by its triples the same way
+    construct = ('CONSTRUCT { ?s <http://ex/big> ?big } WHERE { ?s ?p ?o BIND(CONCAT(STR(?s), "'
+                 + "x" * 1000 + '") AS ?big) }')
+    header, _ = pool.run({**request(construct, "ntriples"), "max_bytes": 64 * 1024}, 10)
+    assert header["status"] == 400 and "larger than 65536 bytes" in header["message"]
+
+
 def test_a_stop_turns_queries_away_and_cuts_a_running_one_after_the_grace(pool):
     from newsgraph.server.sparql.pool import Stopping
 

@@ -1,9 +1,10 @@
 """The SPARQL 1.1 Service Description of the endpoint (answered on a GET without query).
 
-It names the endpoint as the client reached it (the W3C tests expect
-``sd:endpoint`` to be that URL) and the persistent one under the base IRI, the
-result formats, the union default graph and each named graph with its size,
-and states the limits in words.
+It names the endpoint by its public IRI under the configured base, never by
+the URL a client reached it with (that would reflect the ``Host`` header; the
+W3C tests, which expect ``sd:endpoint`` to be the URL they asked, run against
+a server whose base is that URL), the result formats, the union default graph
+and each named graph with its size, and states the limits in words.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ RESULT_FORMAT_IRIS = {
 
 def service_description(
     endpoint: str,
-    persistent_endpoint: str,
     graphs: Mapping[str, int | None],
     *,
     dataset_page: str,
@@ -67,8 +67,6 @@ def service_description(
     service = n(endpoint)
     add(service, RDF_TYPE, n(SD + "Service"))
     add(service, SD + "endpoint", service)
-    if persistent_endpoint != endpoint:
-        add(service, SD + "endpoint", n(persistent_endpoint))
     add(service, SD + "supportedLanguage", n(SD + "SPARQL11Query"))
     for name in RESULT_FORMAT_IRIS.values():
         add(service, SD + "resultFormat", n(FORMATS + name))

@@ -9,7 +9,12 @@ who wrote the query:
 - updates (``INSERT``, ``LOAD``, ``DROP``, ...): the endpoint is read-only;
 - ``SERVICE`` unless the endpoint is on the allow-list;
 - ``FROM`` / ``FROM NAMED`` naming a graph the dataset does not hold;
-- nesting deeper than the limit.
+- nesting deeper than the limit;
+- chains of operators and clauses longer than the limit (``!!!…true``,
+  ``1+1+…``, ``{} UNION {} UNION …``, thousands of ``BIND``): the engine builds
+  one tree node per link and walks the tree recursively, and a chain of a few
+  thousand overflows its stack (a killed query process), while brackets alone
+  never show it.
 
 Two habits of the engine (pyoxigraph 0.5, seen by test) shape the checks: it
 matches keywords without a word boundary (``SERVICEex:s`` is ``SERVICE ex:s``),
@@ -95,6 +100,7 @@ class QueryInfo:
     from_named_graphs: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     max_depth: int = 0
+    max_chain: int = 0
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -194,6 +200,81 @@ def _check_nesting(query: str, tokens: list[Token], max_nesting: int) -> int:
         elif token.text in _CLOSE:
             depth -= 1
     return deepest
+
+
+# Tokens that add one level to the engine's expression or algebra tree: every
+# operator, and the clauses that wrap everything before them in the group
+# (pyoxigraph 0.5 overflowed its 8 MiB stack at ~3,000 BINDs, ~7,000 UNIONs,
+# OPTIONALs or ``+``, ~10,000 ``!``).
+_CHAIN_PUNCT = frozenset({"!", "+", "-", "*", "/", "|", "^", "||", "&&", "=", "!=", "<", ">",
+                          "<=", ">="})
+_CHAIN_WORDS = ("UNION", "OPTIONAL", "MINUS", "FILTER", "BIND")
+
+
+def _links(token: Token) -> tuple[int, int]:
+    """(operators, clauses) the token adds to the chain it is in."""
+    if token.kind == "punct":
+        return (1, 0) if token.text in _CHAIN_PUNCT else (0, 0)
+    if token.kind in ("word", "pname"):
+        # the engine reads keywords glued to what follows (``trueUNION{}``)
+        upper = token.text.upper()
+        return 0, sum(upper.count(word) for word in _CHAIN_WORDS)
+    return 0, 0
+
+
+def _check_chains(query: str, tokens: list[Token], max_chain: int) -> int:
+    """The longest chain of operators and clauses from the top of the query down
+    to any token: the links at each enclosing bracket level, summed (what is
+    inside brackets that have closed no longer counts). Refuses beyond ``max_chain``.
+
+    Operators chain within one expression or path: ``,`` ``;`` ``.`` end it
+    (arguments, property lists and triples are siblings, not one inside the
+    other). Clauses chain through their whole group. Inside a ``VALUES`` data
+    block a sign belongs to a number (``-1``): not counted.
+    """
+    ops = [0]  # operators of the expression under way, at each open bracket level
+    clauses = [0]  # clauses so far in the group, at each level
+    data = [False]  # whether that level is a VALUES data block
+    total = longest = 0
+    values_next = False
+    for token in tokens:
+        if token.kind == "punct":
+            if token.text in _OPEN:
+                data.append(data[-1] or (values_next and token.text == "{"))
+                if token.text == "{":
+                    values_next = False
+                ops.append(0)
+                clauses.append(0)
+                continue
+            if token.text in _CLOSE:
+                if len(ops) > 1:
+                    total -= ops.pop() + clauses.pop()
+                    data.pop()
+                continue
+            if token.text in (",", ";", "."):
+                total -= ops[-1]
+                ops[-1] = 0
+                continue
+        if token.kind == "word" and token.text.upper() == "VALUES":
+            values_next = True
+        if data[-1]:
+            continue
+        operators, words = _links(token)
+        if not (operators or words):
+            continue
+        ops[-1] += operators
+        clauses[-1] += words
+        total += operators + words
+        if total > longest:
+            longest = total
+            if longest > max_chain:
+                raise QueryRefused(
+                    f"The query chains more than {max_chain} operators and clauses "
+                    f"(UNION, OPTIONAL, MINUS, FILTER, BIND) inside one another (at "
+                    f"{_where(query, token.pos)}), the most this endpoint evaluates; "
+                    "use IN (...) or VALUES for long lists of alternatives, or split the query."
+                )
+    return longest
 
 
 def _prologue(tokens: list[Token], resolver: _Resolver) -> int:
@@ -327,6 +408,7 @@ def inspect_query(
     graphs: Collection[str],
     service_allow_list: Collection[str] = (),
     max_nesting: int = 64,
+    max_chain: int = 500,
     base: str | None = None,
 ) -> QueryInfo:
     """Classify ``query`` and refuse it if it may not run here.
@@ -336,6 +418,7 @@ def inspect_query(
     """
     tokens = tokenize(query)
     depth = _check_nesting(query, tokens, max_nesting)
+    chain = _check_chains(query, tokens, max_chain)
     resolver = _Resolver(base)
     start = _prologue(tokens, resolver)
     form = _query_form(query, tokens, start)
@@ -376,6 +459,7 @@ def inspect_query(
         from_named_graphs=from_named,
         services=services,
         max_depth=depth,
+        max_chain=chain,
     )
 
 

@@ -262,12 +262,33 @@ class QueryPool:
 
     # -- running a query ---------------------------------------------------------
     def run(self, request: dict, timeout_s: float) -> tuple[dict, bytes]:
-        """Run one query request on a worker; raise a ``PoolError`` if it cannot."""
+        """Run one query request on a worker; raise a ``PoolError`` if it cannot.
+
+        A worker that died while idle (killed, out of memory) is replaced and the
+        query handed to a live one instead, so the caller never sees the dead
+        one: it never had the query, so nothing is run twice.
+        """
         if self._closed:
             raise self._closed_error()
         self.wait_ready()
+        worker = self._borrow(self.queue_wait_s)
+        # every idle worker may have died at once (the OOM killer, a kill by hand):
+        # each is replaced, and the query waits for a live one
+        for _ in range(self.slots):
+            if self._hand_over(worker, request):
+                return self._answer(worker, timeout_s)
+            # the replacement may still be loading the data: wait for it (or
+            # another) as long as the query itself could have run
+            worker = self._borrow(max(self.queue_wait_s, timeout_s), admitted=True)
+        if self._hand_over(worker, request):
+            return self._answer(worker, timeout_s)
+        raise WorkerFailed("Every query worker was found dead; try again in a moment.",
+                           retry_after=1)
+
+    def _borrow(self, wait_s: float, admitted: bool = False) -> Worker:
+        """An idle worker, waiting up to ``wait_s``; ``Busy`` when the line is full."""
         with self._lock:
-            if self._waiting >= self.max_waiting:
+            if self._waiting >= self.max_waiting and not admitted:
                 raise Busy(
                     f"Too many queries at once: {self.slots} run and {self._waiting} wait "
                     "already here; try again in a moment.",
@@ -275,10 +296,10 @@ class QueryPool:
                 )
             self._waiting += 1
         try:
-            worker = self._idle.get(timeout=self.queue_wait_s)
+            worker = self._idle.get(timeout=wait_s)
         except queue.Empty:
             raise Busy(
-                f"All {self.slots} query slots stayed busy for {self.queue_wait_s:g} s; "
+                f"All {self.slots} query slots stayed busy for {wait_s:g} s; "
                 "try again in a moment.",
                 503,
             ) from None
@@ -288,8 +309,23 @@ class QueryPool:
         if worker is None:
             self._idle.put(None)  # for the next caller waiting
             raise self._closed_error()
+        return worker
+
+    def _hand_over(self, worker: Worker, request: dict) -> bool:
+        """Send the query; False (the worker discarded) if it was found dead."""
+        if worker.proc.poll() is None:
+            try:
+                worker.send(request)
+                return True
+            except OSError:  # it died just now: EPIPE, the query never reached it
+                pass
+        log.warning("query worker %s was dead while idle (exit %s); replacing it",
+                    worker.pid, worker.proc.poll())
+        self._discard(worker)
+        return False
+
+    def _answer(self, worker: Worker, timeout_s: float) -> tuple[dict, bytes]:
         try:
-            worker.send(request)
             header, body = worker.receive(time.monotonic() + timeout_s)
         except QueryTimeout:
             self._discard(worker)

@@ -32,6 +32,8 @@ from newsgraph.server.sparql.sandbox import deny_internet_sockets
 from newsgraph.server.store import FILE_FORMATS
 
 _LENGTH = struct.Struct(">I")
+# the answer byte cap when a request names none (Settings.sparql_max_answer_bytes)
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 
 def write_frame(out: BinaryIO, header: dict, body: bytes = b"") -> None:
@@ -113,6 +115,10 @@ def execute(store: ox.Store, request: dict, prefixes: dict[str, str]) -> tuple[d
         kwargs["use_default_graph_as_union"] = True
     fmt = request["format"]
     max_rows = int(request["max_rows"])
+    # counted as the answer is gathered, before any writer copies it: the process
+    # holds about this much of answer at most (issue 12: a 64 MiB answer took one
+    # to 500 MB), then the written body is checked against it too
+    max_bytes = int(request.get("max_bytes") or DEFAULT_MAX_BYTES)
     started = time.perf_counter()
     try:
         answer = store.query(request["query"], **kwargs)
@@ -123,20 +129,31 @@ def execute(store: ox.Store, request: dict, prefixes: dict[str, str]) -> tuple[d
             variables = [v.value for v in answer.variables]
             width = len(variables)
             table = []
+            size = sum(len(v) for v in variables)
             for solution in answer:
                 if len(table) == max_rows:
                     return _too_many(max_rows, "rows")
-                table.append([solution[i] for i in range(width)])
+                row = [solution[i] for i in range(width)]
+                size += sum(term_bytes(term) for term in row)
+                if size > max_bytes:
+                    return _too_large(max_bytes)
+                table.append(row)
             body = results.SELECT_WRITERS[fmt](variables, table)
             rows = len(table)
         else:
             triples = []
+            size = 0
             for triple in answer:
                 if len(triples) == max_rows:
                     return _too_many(max_rows, "triples")
+                size += term_bytes(triple)
+                if size > max_bytes:
+                    return _too_large(max_bytes)
                 triples.append(triple)
             body = results.graph(triples, fmt, prefixes)
             rows = len(triples)
+        if len(body) > max_bytes:  # the format's own syntax and escapes made it larger
+            return _too_large(max_bytes)
     except SyntaxError as error:
         return {"ok": False, "status": 400, "message": f"Query syntax error: {error}"}, b""
     except PermissionError as error:
@@ -149,6 +166,32 @@ def execute(store: ox.Store, request: dict, prefixes: dict[str, str]) -> tuple[d
         return {"ok": False, "status": 500, "message": f"Store error: {error}"}, b""
     elapsed = time.perf_counter() - started
     return {"ok": True, "rows": rows, "seconds": round(elapsed, 6)}, body
+
+
+def term_bytes(term: object) -> int:
+    """About what ``term`` takes once written: its text, datatype or language,
+    and the few bytes of syntax around it."""
+    if term is None:
+        return 0
+    if isinstance(term, ox.Triple):
+        return term_bytes(term.subject) + term_bytes(term.predicate) + term_bytes(term.object)
+    if isinstance(term, ox.Literal):
+        extra = len(term.language) if term.language else len(term.datatype.value)
+        return len(term.value.encode("utf-8")) + extra + 16
+    value = getattr(term, "value", "")
+    return len(value.encode("utf-8")) + 16
+
+
+def _too_large(limit: int) -> tuple[dict, bytes]:
+    return {
+        "ok": False,
+        "status": 400,
+        "message": (
+            f"The answer would be larger than {limit} bytes, the most this endpoint returns "
+            "in one answer; nothing was cut: ask for fewer or shorter values (LIMIT, "
+            "SUBSTR), fetch it in pages with LIMIT and OFFSET, or download the dataset's dumps."
+        ),
+    }, b""
 
 
 def _too_many(limit: int, what: str) -> tuple[dict, bytes]:

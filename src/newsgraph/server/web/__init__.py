@@ -24,6 +24,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from newsgraph.config import Settings, load_settings
+from newsgraph.server import request_body
 from newsgraph.server.store import DataHolder, OpenRelease
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None, data: Path | None = None,
     entity_pages.init_app(app)
     app.after_request(_common_headers)
     sparql.install_fast_path(app)
+    # chunked-encoding errors from gunicorn's reader: 400/413 here, not a 500 in a view
+    app.wsgi_app = request_body.wrap(app.wsgi_app, settings.sparql_max_body_bytes)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
 from newsgraph import iris
-from newsgraph.names import best_similarity, fold, prefix_match
+from newsgraph.names import fold, folded_similarity
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
@@ -42,9 +43,10 @@ PROPERTIES: dict[str, str] = {
     "post": "Office held (label or QID of the post)",
     "location": "Location (name or QID of the place)",
 }
-MAX_QUERIES = 200
-# names are compared character by character: a longer one is no name, and costly
-MAX_TEXT = 300
+# Batch size, name length and CPU per request are settings (reconcile_max_*,
+# reconcile_cpu_s): names are compared character by character with every name
+# in the index, so these bound the work (issue 12: a 119 KiB batch of names
+# that normalisation expands 18x took 210 s of CPU).
 MAX_VALUES = 20
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 10
@@ -68,6 +70,7 @@ class Entry:
     posts: list[tuple[str, str | None]] = field(default_factory=list)  # (label, qid)
     locations: list[tuple[str, str | None]] = field(default_factory=list)  # (name, qid)
     date: str | None = None
+    folded: list[str] = field(default_factory=list)  # the names, folded once
 
     @property
     def id(self) -> str:
@@ -173,6 +176,7 @@ def build_index(select: Any, base: str) -> dict[str, Entry]:
     for entry in entries.values():
         entry.posts.sort()
         entry.locations.sort()
+        entry.folded = [fold(name) for name in entry.names]
     return entries
 
 
@@ -198,8 +202,46 @@ def _index() -> dict[str, Entry]:
 class QueryError(ValueError):
     """A reconciliation query that cannot be answered; the message says why."""
 
+    status = 400
 
-def _values(v: Any) -> list[str]:
+
+class OverBudget(QueryError):
+    """The request spent its CPU budget; answered 503 with Retry-After."""
+
+    status = 503
+
+
+@dataclass
+class Budget:
+    """The limits one request works within (from the settings)."""
+
+    max_text: int = 300
+    cpu_s: float = 5.0
+    started: float = field(default_factory=time.thread_time)
+
+    def check(self) -> None:
+        # CPU of this thread only: gunicorn's other threads do not count against us
+        if time.thread_time() - self.started > self.cpu_s:
+            raise OverBudget(f"The request used more than {self.cpu_s:g} s of CPU, the most one "
+                             "reconciliation request may; send fewer or shorter names.")
+
+    def folded(self, text: str, what: str) -> str:
+        """``text`` normalised, refused when longer than ``max_text`` before or after."""
+        # checked before folding too, which costs up to 18 characters per character
+        if len(text) > self.max_text:
+            raise QueryError(f"{what} is longer than {self.max_text} characters")
+        folded = fold(text)
+        if len(folded) > self.max_text:
+            raise QueryError(f"{what} is longer than {self.max_text} characters once "
+                             f"normalised (NFKD, case-folded): {len(folded)}")
+        return folded
+
+
+def _best(folded: str, names: list[str]) -> float:
+    return max((folded_similarity(folded, name) for name in names), default=0.0)
+
+
+def _values(v: Any, budget: Budget) -> list[str]:
     """A property value as OpenRefine sends it: text, number, {id, name}, or a list."""
     items = v if isinstance(v, list) else [v]
     if len(items) > MAX_VALUES:
@@ -214,8 +256,7 @@ def _values(v: Any) -> list[str]:
             if not isinstance(part, str | int | float) or isinstance(part, bool):
                 raise QueryError("a property value is text, a number, {\"id\": …} or a list "
                                  "of them")
-            if len(str(part)) > MAX_TEXT:
-                raise QueryError(f"a property value is longer than {MAX_TEXT} characters")
+            budget.folded(str(part), "a property value")
             out.append(str(part))
     return out
 
@@ -246,7 +287,7 @@ def _property_score(entry: Entry, pid: str, values: list[str]) -> float:
             if qid:
                 best = max(best, 1.0 if qid == their_qid else 0.0)
             else:
-                best = max(best, best_similarity(value, [label])[0])
+                best = max(best, folded_similarity(fold(value), fold(label)))
     return best
 
 
@@ -256,7 +297,7 @@ def _type_matches(entry: Entry, wanted: list[str]) -> bool:
     return any(t == entry.kind or t in entry.types for t in wanted)
 
 
-def _parse_query(raw: Any) -> dict[str, Any]:
+def _parse_query(raw: Any, budget: Budget) -> dict[str, Any]:
     if isinstance(raw, str):
         raw = {"query": raw}
     if not isinstance(raw, dict):
@@ -264,8 +305,7 @@ def _parse_query(raw: Any) -> dict[str, Any]:
     text = raw.get("query", "")
     if not isinstance(text, str):
         raise QueryError("\"query\" must be a string")
-    if len(text) > MAX_TEXT:
-        raise QueryError(f"\"query\" is longer than {MAX_TEXT} characters")
+    folded = budget.folded(text, "\"query\"")
     wanted = raw.get("type") or []
     if isinstance(wanted, str):
         wanted = [wanted]
@@ -286,10 +326,10 @@ def _parse_query(raw: Any) -> dict[str, Any]:
             raise QueryError("each property is {\"pid\": …, \"v\": …}")
         if prop["pid"] not in PROPERTIES and prop["pid"] != "owl:sameAs":
             raise QueryError(f"unknown property {prop['pid']!r}; known: {', '.join(PROPERTIES)}")
-        parsed_props.append((prop["pid"], _values(prop["v"])))
+        parsed_props.append((prop["pid"], _values(prop["v"], budget)))
     if not text.strip() and not parsed_props:
         raise QueryError("a query needs a name in \"query\" or some properties")
-    return {"query": text, "types": wanted, "limit": min(limit, MAX_LIMIT),
+    return {"query": text, "folded": folded, "types": wanted, "limit": min(limit, MAX_LIMIT),
             "properties": parsed_props}
 
 
@@ -297,18 +337,24 @@ def _type_list(entry: Entry) -> list[dict[str, str]]:
     return [{"id": entry.kind, "name": TYPES.get(entry.kind, entry.kind)}]
 
 
-def reconcile_one(index: dict[str, Entry], query: dict[str, Any]) -> list[dict[str, Any]]:
+def reconcile_one(index: dict[str, Entry], query: dict[str, Any],
+                  budget: Budget | None = None) -> list[dict[str, Any]]:
     """Scored candidates (0–100) for one parsed query, best first."""
+    budget = budget or Budget()
     text = query["query"]
+    folded = query.get("folded")
+    if folded is None:
+        folded = fold(text)
     direct_qid = _as_qid(text)
     scored: list[tuple[float, Entry, str]] = []
     for entry in index.values():
+        budget.check()
         if not _type_matches(entry, query["types"]):
             continue
         if direct_qid:
             name_score = 1.0 if entry.qid == direct_qid else 0.0
         elif text.strip():
-            name_score = best_similarity(text, entry.names)[0]
+            name_score = _best(folded, entry.folded or [fold(n) for n in entry.names])
         else:
             name_score = None
         prop_scores = [_property_score(entry, pid, vals) for pid, vals in query["properties"]]
@@ -348,15 +394,17 @@ def _error(message: str, status: int = 400) -> Response:
 
 def manifest() -> dict[str, Any]:
     """The service manifest (v0.2)."""
+    # Every URL from the configured base (the release's, else newsgraph.toml's),
+    # never from the Host header a client sent (issue 12: it was reflected).
     base = _settings().base
-    here = request.url_root.rstrip("/") + bp.url_prefix
+    here = base.rstrip("/") + bp.url_prefix
     return {
         "versions": ["0.2"],
         "name": "newsgraph reconciliation",
         "identifierSpace": f"{base}id/",
         "schemaSpace": str(iris.NG),
         "defaultTypes": [{"id": k, "name": v} for k, v in TYPES.items()],
-        "view": {"url": request.url_root + "id/{{id}}"},
+        "view": {"url": base + "id/{{id}}"},
         "preview": {"url": here + "/preview?id={{id}}", "width": 400, "height": 120},
         "suggest": {"entity": {"service_url": here, "service_path": "/suggest/entity"}},
     }
@@ -377,27 +425,40 @@ def service() -> Response:
         return _error(f"\"queries\" is not JSON: {exc.msg} at position {exc.pos}")
     if not isinstance(batch, dict):
         return _error("\"queries\" is a JSON object mapping query ids to queries")
-    if len(batch) > MAX_QUERIES:
-        return _error(f"at most {MAX_QUERIES} queries in one request, got {len(batch)}")
+    settings = _settings()
+    if len(batch) > settings.reconcile_max_queries:
+        return _error(f"at most {settings.reconcile_max_queries} queries in one request, got "
+                      f"{len(batch)}; send them in smaller batches", 413)
+    budget = Budget(settings.reconcile_max_text, settings.reconcile_cpu_s)
     try:
-        parsed = {key: _parse_query(q) for key, q in batch.items()}
+        parsed = {key: _parse_query(q, budget) for key, q in batch.items()}
+        index = _index()
+        answer = {key: {"result": reconcile_one(index, q, budget)} for key, q in parsed.items()}
     except QueryError as exc:
-        return _error(str(exc))
-    index = _index()
-    try:
-        answer = {key: {"result": reconcile_one(index, q)} for key, q in parsed.items()}
-    except QueryError as exc:
-        return _error(str(exc))
+        resp = _error(str(exc), exc.status)
+        if exc.status == 503:
+            resp.headers["Retry-After"] = str(max(1, round(settings.reconcile_cpu_s)))
+        return resp
     return _json(answer)
+
+
+def _starts(folded_prefix: str, folded_name: str) -> bool:
+    """``names.prefix_match`` of a prefix and a name both folded already."""
+    return folded_name.startswith(folded_prefix) or any(
+        word.startswith(folded_prefix) for word in folded_name.split())
 
 
 @bp.route("/suggest/entity", methods=["GET"])
 def suggest_entity() -> Response:
     prefix = request.args.get("prefix", "")
-    if not fold(prefix):
+    settings = _settings()
+    budget = Budget(settings.reconcile_max_text, settings.reconcile_cpu_s)
+    try:
+        folded = budget.folded(prefix, "\"prefix\"")
+    except QueryError as exc:
+        return _error(str(exc), exc.status)
+    if not folded:
         return _error("give a \"prefix\" to complete")
-    if len(prefix) > MAX_TEXT:
-        return _error(f"\"prefix\" is longer than {MAX_TEXT} characters")
     wanted = [t for t in request.args.getlist("type") if t]
     try:
         cursor = int(request.args.get("cursor", "0"))
@@ -406,8 +467,8 @@ def suggest_entity() -> Response:
     if cursor < 0:
         return _error("\"cursor\" is a whole number")
     hits = [e for e in _index().values()
-            if _type_matches(e, wanted) and any(prefix_match(prefix, n) for n in e.names)]
-    hits.sort(key=lambda e: (not fold(e.name).startswith(fold(prefix)), fold(e.name), e.id))
+            if _type_matches(e, wanted) and any(_starts(folded, n) for n in e.folded)]
+    hits.sort(key=lambda e: (not e.folded[0].startswith(folded), e.folded[0], e.id))
     page = hits[cursor: cursor + SUGGEST_PAGE]
     return _json({"result": [
         {"id": e.id, "name": e.name, "description": e.description(), "notable": _type_list(e)}
@@ -427,8 +488,7 @@ def preview() -> Response:
         lines.append("also: " + esc(", ".join(entry.names[1:])))
     if entry.description():
         lines.append(esc(entry.description()))
-    link = request.url_root + "id/" + entry.id
-    lines.append(f'<a href="{esc(link)}" target="_blank">{esc(entry.iri)}</a>')
+    lines.append(f'<a href="{esc(entry.iri)}" target="_blank">{esc(entry.iri)}</a>')
     if entry.qid:
         wd = f"https://www.wikidata.org/wiki/{entry.qid}"
         lines.append(f'<a href="{esc(wd)}" target="_blank">Wikidata {esc(entry.qid)}</a>')

@@ -13,9 +13,9 @@ that name a format this answer comes in all name the same one; otherwise
 answer varies on ``Accept``, errors too.
 
 Status codes: 400 bad query or parameters (text/plain, the parser's message),
-403 updates, 405 other methods (with ``Allow``), 406 no acceptable format,
-413 too large, 415 wrong media type, 429/503 busy (``Retry-After``), 503 past
-the time limit (``Retry-After``).
+or an answer over the row or byte cap, 403 updates, 405 other methods (with
+``Allow``), 406 no acceptable format, 413 too large, 415 wrong media type,
+429/503 busy (``Retry-After``), 503 past the time limit (``Retry-After``).
 """
 
 from __future__ import annotations
@@ -207,7 +207,8 @@ def query_pool() -> QueryPool:
         old = pool if holder.get("key", (None,))[0] == os.getpid() else None
         holder["pool"], holder["key"] = fresh, key
         holder["sizes"] = None
-        holder["cache"] = AnswerCache(settings.sparql_cache_bytes)
+        holder["cache"] = AnswerCache(settings.sparql_cache_bytes,
+                                      settings.sparql_cache_entries)
     if old is not None:
         old.close(busy_too=False)  # queries running on the old release finish there
     return fresh
@@ -313,6 +314,7 @@ def _answer(settings: Settings, op: Operation) -> Response:
             graphs=pool.graphs,
             service_allow_list=settings.service_allow_list,
             max_nesting=settings.sparql_max_nesting,
+            max_chain=settings.sparql_max_chain,
             base=settings.base,
         )
     except QueryRefused as refused:
@@ -330,6 +332,7 @@ def _answer(settings: Settings, op: Operation) -> Response:
         # request or the query says which graphs make the dataset
         "union": not protocol_dataset and not info.has_dataset_clause,
         "max_rows": settings.sparql_max_rows,
+        "max_bytes": settings.sparql_max_answer_bytes,
         "base": settings.base,
     }
     header, body = _run(pool, settings, payload)
@@ -412,9 +415,10 @@ def _limits_text(settings: Settings) -> str:
     return (
         f"Read-only. Each query may run {settings.sparql_timeout_s:g} s (then 503 with "
         f"Retry-After); an answer holds at most {settings.sparql_max_rows} rows or triples "
-        f"(more is refused with 400, never cut); queries up to "
-        f"{settings.sparql_max_query_bytes} bytes, nesting up to "
-        f"{settings.sparql_max_nesting} levels; {service}. The default graph is the union "
+        f"and {settings.sparql_max_answer_bytes} bytes (more is refused with 400, never "
+        f"cut); queries up to {settings.sparql_max_query_bytes} bytes, nesting up to "
+        f"{settings.sparql_max_nesting} levels, chains of up to {settings.sparql_max_chain} "
+        f"operators and clauses; {service}. The default graph is the union "
         "of the named graphs."
     )
 
@@ -456,18 +460,12 @@ def _describe_or_page(settings: Settings, op: Operation) -> Response:
     except PoolError as error:
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
         raise ProtocolError(error.status, error.message, headers) from None
-    endpoint_url = request.base_url
-    persistent = iris.sparql_endpoint(settings.base)
-    try:
-        ox.NamedNode(endpoint_url)
-    except ValueError:
-        endpoint_url = persistent
+    # Named from the configured base (the release's, else newsgraph.toml's),
+    # never from the Host header a client sent (issue 12: it was reflected).
     triples = description.service_description(
-        endpoint_url,
-        persistent,
+        iris.sparql_endpoint(settings.base),
         _graph_sizes(pool, settings),
-        dataset_page=request.host_url + "dataset" if endpoint_url != persistent
-        else settings.base + "dataset",
+        dataset_page=iris.dataset(settings.base),
         limits=_limits_text(settings),
         federation=bool(settings.service_allow_list),
     )
