@@ -29,7 +29,16 @@ from newsgraph.pipeline.annotations import (
     Corpus,
     load_corpus,
 )
-from newsgraph.pipeline.mapping import map_corpus
+from newsgraph.pipeline.cache import (
+    BuildCache,
+    cache_folder,
+    files_version,
+    findings_from_json,
+    findings_to_json,
+    graph_text,
+    read_graph,
+)
+from newsgraph.pipeline.mapping import map_article, map_register, new_dataset
 from newsgraph.pipeline.publish import PublishError, publish, sorted_quads
 from newsgraph.rdf_files import RdfFileError, read_folder
 
@@ -48,6 +57,9 @@ def _stderr(line: str) -> None:
 # (wall, cpu) seconds per phase of the last run, summed over its steps; read by
 # bench/bench_build.py, which needs the split and cannot see inside run_build
 PHASES: dict[str, list[float]] = {}
+# the articles the last run mapped and validated, and how many it took from the
+# cache instead (tests and the benchmark read them)
+CACHE_COUNTS: dict[str, list[str] | int] = {}
 
 
 @contextmanager
@@ -189,27 +201,73 @@ Validated = Iterator[tuple["ArticleAnnotations | None", "list[Finding]"]]
 
 
 def validate_corpus(ds: Dataset, corpus: Corpus, settings: Settings, trusted: Trusted,
-                    echo: Callable[[str], None] | None = None) -> Validated:
+                    echo: Callable[[str], None] | None = None,
+                    cache: BuildCache | None = None,
+                    graph_keys: dict[str, str] | None = None) -> Validated:
     """Every finding of the corpus: the register's (article None), validated once,
     then each article's, validated with the part of the register it needs.
 
     Linear in the corpus: an article's run no longer grows with the register.
+    With a ``cache`` (and the key of each article's graph, by slug), findings
+    whose inputs are unchanged are taken from it instead of validated again.
     """
     from newsgraph.pipeline.validation import validate_with
 
+    cache = cache or BuildCache(None, settings.base, "")
     register = ds.graph(URIRef(iris.entities_graph(settings.base)))
     with step("validating the register", echo, "validate"):
-        found = validate_with(register, trusted).findings
+        key = cache.register_key(register) if cache.folder else ""
+        entry = cache.load("register")
+        if cache.folder and entry.get("key") == key:
+            found = findings_from_json(entry["findings"])
+            cache.reused_findings += 1
+        else:
+            found = validate_with(register, trusted).findings
+            cache.store("register", {"key": key, "findings": findings_to_json(found)})
     yield None, found
     for article in corpus.articles:
         graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
         with step(f"validating {article.slug}", echo, "validate"):
-            data = register_context(register, graph)
-            for triple in graph:
-                data.add(triple)
-            findings = article_findings(validate_with(data, trusted).findings, graph,
-                                        register)
+            context = register_context(register, graph)
+            graph_key = (graph_keys or {}).get(article.slug)
+            key = cache.findings_key(graph_key, context) if graph_key else ""
+            name = f"findings/{article.slug}"
+            entry = cache.load(name) if key else {}
+            if key and entry.get("key") == key:
+                findings = findings_from_json(entry["findings"])
+                cache.reused_findings += 1
+            else:
+                for triple in graph:
+                    context.add(triple)
+                findings = article_findings(validate_with(context, trusted).findings, graph,
+                                            register)
+                cache.validated.append(article.slug)
+                if key:
+                    cache.store(name, {"key": key, "findings": findings_to_json(findings)})
         yield article, findings
+
+
+def map_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache
+                   ) -> tuple[Dataset, dict[str, str]]:
+    """The dataset ``map_corpus`` gives, an unchanged article's graph read from the
+    cache instead of mapped again; and each article's graph key, by slug."""
+    ds = new_dataset()
+    map_register(ds, corpus, settings.base)
+    keys: dict[str, str] = {}
+    for article in corpus.articles:
+        key = keys[article.slug] = cache.graph_key(settings.seeds, article, corpus)
+        name = f"graphs/{article.slug}"
+        entry = cache.load(name)
+        if entry.get("key") == key:
+            graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
+            for triple in read_graph(entry["graph"]):
+                graph.add(triple)
+            cache.reused_graphs += 1
+        else:
+            graph = map_article(ds, corpus, article, settings.base)
+            cache.mapped.append(article.slug)
+            cache.store(name, {"key": key, "graph": graph_text(graph)})
+    return ds, keys
 
 
 def validate_corpus_whole_register(ds: Dataset, corpus: Corpus, settings: Settings,
@@ -265,8 +323,11 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if len(trusted.project_shapes):
         _stderr(f"checking with the project's own shapes too: {settings.project / 'shapes'}")
 
+    cache = BuildCache(cache_folder(settings.project), settings.base,
+                       files_version((settings.ontology_dir, *settings.shape_folders())))
     with step("mapping", echo, "map"):
-        ds = map_corpus(corpus, settings.base)
+        ds, graph_keys = map_with_cache(corpus, settings, cache)
+    CACHE_COUNTS.clear()
 
     violations = 0
     infos = 0
@@ -276,7 +337,8 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     # (file, line, text): printed sorted by file and line once every article is
     # checked, so a curator reads them in the order of the files
     lines: list[tuple[str, int, str]] = []
-    for article, findings in validate_corpus(ds, corpus, settings, trusted, echo):
+    for article, findings in validate_corpus(ds, corpus, settings, trusted, echo, cache,
+                                             graph_keys):
         fallback = article.file if article is not None else corpus_register_file(corpus)
         for finding in findings:
             if finding in said:
@@ -294,6 +356,9 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
                           (where.line or 0) if where else 0,
                           f"{level}: {prefix}{format_finding(finding)}"))
             violations += finding.severity == "Violation"
+    CACHE_COUNTS.update(mapped=list(cache.mapped), validated=list(cache.validated),
+                        reused_graphs=cache.reused_graphs,
+                        reused_findings=cache.reused_findings)
     ungrounded = ungrounded_tenures(ds, corpus, settings.base)
     for where in ungrounded:
         lines.append((where.file, where.line or 0,
