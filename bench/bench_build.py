@@ -6,10 +6,11 @@ folder per article, read by the real loader): a register that grows with N
 every few articles) and a few shared people every article reuses; each article
 has a meeting of two people in their offices, a direct quote that occurs in its
 text, and mentions of the people and their tenures. For each N it runs, each in
-a fresh process (so peak RSS is that run's): `validate`, a cold `build`, and a
-rebuild after appending a sentence to one article. The baseline is the earlier
-algorithm (every article validated with the whole register), timed in the same
-run on the smallest sizes.
+a fresh process (so peak RSS is that run's): `validate` and a `build`, both
+cold (the build cache, .newsgraph-cache/, removed first), and a rebuild after
+appending a sentence to one article (with the cache the cold build left). The
+baseline is the earlier algorithm (every article validated with the whole
+register), timed in the same run on the smallest sizes.
 
     python bench/bench_build.py                       # N = 10, 100, 1000
     python bench/bench_build.py --sizes 10 100 --baseline-sizes 10
@@ -28,6 +29,7 @@ import json
 import math
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ SHARED_PEOPLE = 6
 WORDS = ("trade energy health education ports investment transport fisheries mining "
          "culture tourism agriculture finance justice housing water science labour").split()
 SYLLABLES = "ka lo mi na re sa to vi xu ye zan bor cel dia fer gon hul ist jor kel".split()
+CACHE_DIR = ".newsgraph-cache"  # newsgraph.pipeline.cache.CACHE_DIR, without importing it
 PHASES = ("read", "map", "validate", "publish", "store load")
 
 
@@ -173,7 +176,7 @@ def child(project: Path, command: str, whole_register: bool) -> None:
 
     publish._write_store = timed_store
     if whole_register:
-        def old(ds, corpus, settings, trusted, echo=None):  # type: ignore[no-untyped-def]
+        def old(ds, corpus, settings, trusted, *_args):  # type: ignore[no-untyped-def]
             with build.step("validating", None, "validate"):
                 yield from list(build.validate_corpus_whole_register(ds, corpus, settings,
                                                                      trusted))
@@ -185,7 +188,8 @@ def child(project: Path, command: str, whole_register: bool) -> None:
     if "store load" in phases and "publish" in phases:
         phases["publish"] = [p - s for p, s in zip(phases["publish"], phases["store load"],
                                                    strict=True)]
-    print(json.dumps({"status": status, "wall": time.perf_counter() - wall,
+    counts = {k: len(v) if isinstance(v, list) else v for k, v in build.CACHE_COUNTS.items()}
+    print(json.dumps({"status": status, "wall": time.perf_counter() - wall, "cache": counts,
                       "cpu": time.process_time() - cpu, "phases": phases,
                       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
@@ -241,11 +245,14 @@ def main() -> None:
             if n in args.baseline_sizes:
                 todo.insert(0, ("baseline validate", "validate", True))
             for label, command, old in todo:
+                # every run but the rebuild is cold: nothing from an earlier one
+                shutil.rmtree(project / CACHE_DIR, ignore_errors=True)
                 results.setdefault(label, {})[n] = r = run(project, command, old)
                 print(_row(label, n, r), flush=True)
             edit_one(project, n)
             results.setdefault("rebuild", {})[n] = r = run(project, "build")
-            print(_row("rebuild (1 edit)", n, r), flush=True)
+            print(_row("rebuild (1 edit)", n, r) + "   mapped {mapped}, validated {validated}"
+                  .format(**r["cache"]), flush=True)
     print("\ngrowth exponent of CPU time between sizes (1 = linear, 2 = quadratic)")
     for label, by_n in results.items():
         ns = sorted(by_n)
