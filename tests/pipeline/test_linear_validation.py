@@ -10,6 +10,7 @@ same Violations: a Warning or a note lost or added would be a change as well.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,14 @@ def split(graph: Graph) -> tuple[Graph, Graph]:
     return register, article
 
 
+def same(findings: set[Finding]) -> set[tuple]:
+    """Findings up to the order of a message's listed values: GROUP_CONCAT lists
+    them in the order the store yields them ("typed ng:DirectQuote and
+    ng:IndirectQuote"), which differs between two graphs of the same triples."""
+    return {(f.severity, f.focus, f.path, f.value, f.shape,
+             tuple(sorted(re.findall(r"[\w:-]+", f.message)))) for f in findings}
+
+
 def whole(register: Graph, article: Graph, trusted) -> set[Finding]:
     return set(validate_with(register + article, trusted).findings)
 
@@ -87,7 +96,7 @@ def test_a_fixture_gives_the_same_findings_both_ways(trusted, patch_path):
     register, article = split(patched(patch_path))
     assert len(register) and len(article)
     before, after = whole(register, article, trusted), linear(register, article, trusted)
-    assert before == after, _diff(before, after)
+    assert same(before) == same(after), _diff(before, after)
     if patch_path is not None and patch_path.name.split("--")[0] != "TrustedInput":
         # the fixture still breaks something, so the comparison compared something
         assert any(f.severity in ("Violation", "Warning") for f in after)
@@ -111,7 +120,7 @@ def test_the_real_corpus_gives_the_same_findings_both_ways():
     before = {f for _, found in validate_corpus_whole_register(ds, corpus, settings, trusted)
               for f in found}
     after = {f for _, found in validate_corpus(ds, corpus, settings, trusted) for f in found}
-    assert before == after, _diff(before, after)
+    assert same(before) == same(after), _diff(before, after)
     assert not [f for f in after if f.severity == "Violation"]
 
 
