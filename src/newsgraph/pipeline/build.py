@@ -10,19 +10,40 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
 
 from newsgraph import iris
 from newsgraph.config import Settings
-from newsgraph.iris import NG
-from newsgraph.pipeline.annotations import AnnotationError, Corpus, load_corpus
-from newsgraph.pipeline.mapping import map_corpus
+from newsgraph.iris import NG, ORG
+from newsgraph.pipeline.annotations import (
+    ENTITIES_FILE,
+    REGISTER,
+    AnnotationError,
+    ArticleAnnotations,
+    Corpus,
+    load_corpus,
+)
+from newsgraph.pipeline.cache import (
+    BuildCache,
+    cache_folder,
+    files_version,
+    findings_from_json,
+    findings_to_json,
+    graph_text,
+    read_graph,
+)
+from newsgraph.pipeline.mapping import map_article, map_register, new_dataset
 from newsgraph.pipeline.publish import PublishError, publish, sorted_quads
 from newsgraph.rdf_files import RdfFileError, read_folder
+
+if TYPE_CHECKING:
+    from newsgraph.pipeline.validation import Finding, Trusted
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -33,13 +54,27 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+# (wall, cpu) seconds per phase of the last run, summed over its steps; read by
+# bench/bench_build.py, which needs the split and cannot see inside run_build
+PHASES: dict[str, list[float]] = {}
+# the articles the last run mapped and validated, and how many it took from the
+# cache instead (tests and the benchmark read them)
+CACHE_COUNTS: dict[str, list[str] | int] = {}
+
+
 @contextmanager
-def step(label: str, echo: Callable[[str], None] | None) -> Iterator[None]:
+def step(label: str, echo: Callable[[str], None] | None,
+         phase: str | None = None) -> Iterator[None]:
     """Progress on a terminal: the step's name, then how long it took."""
     started = time.perf_counter()
+    cpu = time.process_time()
     if echo:
         echo(f"{label} …")
     yield
+    if phase is not None:
+        spent = PHASES.setdefault(phase, [0.0, 0.0])
+        spent[0] += time.perf_counter() - started
+        spent[1] += time.process_time() - cpu
     if echo:
         echo(f"{label}: done in {time.perf_counter() - started:.2f} s")
 
@@ -77,6 +112,68 @@ def article_data(ds: Dataset, article_graph: str, base: str) -> Graph:
     return data
 
 
+def _describe(register: Graph, node: Node, into: Graph, seen: set[Node]) -> list[Node]:
+    """Copy the register's triples about ``node`` and its own sub-nodes (a tenure's
+    ``#interval``, ``#begin``, ``#end``) into ``into``; returns the other register
+    nodes they point to."""
+    if node in seen:
+        return []
+    seen.add(node)
+    pointed: list[Node] = []
+    prefix = f"{node}#"
+    for triple in register.triples((node, None, None)):
+        into.add(triple)
+        obj = triple[2]
+        if isinstance(obj, URIRef) and (obj, None, None) in register:
+            if str(obj).startswith(prefix):
+                pointed += _describe(register, obj, into, seen)
+            else:
+                pointed.append(obj)
+    return pointed
+
+
+def register_context(register: Graph, article: Graph) -> Graph:
+    """The part of the register one article's validation needs.
+
+    The register is validated once on its own; an article is validated with
+    only the register nodes it names (its *seeds*) and what the shapes read
+    from there: each seed's own triples, and those of every register node a seed
+    points to (types for ``sh:class``, names and labels for messages, the
+    holder's ``org:holds`` for the post's ``org:heldBy``, a tenure's post and
+    organisation), plus the tenures of seeded people and posts with their
+    intervals and dates (a capacity is checked against them). Two levels are
+    enough for the shapes shipped: no path from an article node or a seed reads
+    further (tests/pipeline/test_linear_validation.py runs every shape fixture
+    both ways). Findings about register nodes the article does not speak about
+    are the register run's: see :func:`article_findings`.
+    """
+    context = Graph()
+    seen: set[Node] = set()
+    nodes = {n for triple in article for n in (triple[0], triple[2])
+             if isinstance(n, URIRef)}
+    seeds = [n for n in nodes if (n, None, None) in register]
+    second: list[Node] = []
+    for seed in seeds:
+        second += _describe(register, seed, context, seen)
+        for predicate in (ORG.member, NG.post):
+            second += register.subjects(predicate, seed)
+    for node in second:
+        _describe(register, node, context, seen)
+    return context
+
+
+def article_findings(findings: Iterable[Finding], article: Graph, register: Graph
+                     ) -> list[Finding]:
+    """The findings of an article's run that are the article's to report: about
+    its own nodes, or about register nodes it adds triples to (a mention's
+    ``ng:evidence``). A register node the article only points at is seen with
+    part of its neighbourhood here; the register run, which sees all of it,
+    reports on it."""
+    subjects = {str(s) for s in article.subjects(unique=True)}
+    return [f for f in findings
+            if f.focus in subjects or (URIRef(f.focus), None, None) not in register]
+
+
 def ungrounded_tenures(ds: Dataset, corpus: Corpus, base: str) -> list[Located]:
     """Register tenures that no article's graph gives ``ng:evidence`` for.
 
@@ -92,21 +189,114 @@ def ungrounded_tenures(ds: Dataset, corpus: Corpus, base: str) -> list[Located]:
     return out
 
 
+def corpus_register_file(corpus: Corpus) -> str:
+    """The register's file as a curator finds it (``seeds/entities.yaml``)."""
+    for record in corpus.entities.values():
+        if record.section in REGISTER:
+            return record.file
+    return f"seeds/{ENTITIES_FILE}"
+
+
+Validated = Iterator[tuple["ArticleAnnotations | None", "list[Finding]"]]
+
+
+def validate_corpus(ds: Dataset, corpus: Corpus, settings: Settings, trusted: Trusted,
+                    echo: Callable[[str], None] | None = None,
+                    cache: BuildCache | None = None,
+                    graph_keys: dict[str, str] | None = None) -> Validated:
+    """Every finding of the corpus: the register's (article None), validated once,
+    then each article's, validated with the part of the register it needs.
+
+    Linear in the corpus: an article's run no longer grows with the register.
+    With a ``cache`` (and the key of each article's graph, by slug), findings
+    whose inputs are unchanged are taken from it instead of validated again.
+    """
+    from newsgraph.pipeline.validation import validate_with
+
+    cache = cache or BuildCache(None, settings.base, "")
+    register = ds.graph(URIRef(iris.entities_graph(settings.base)))
+    with step("validating the register", echo, "validate"):
+        key = cache.register_key(register) if cache.folder else ""
+        entry = cache.load("register")
+        if cache.folder and entry.get("key") == key:
+            found = findings_from_json(entry["findings"])
+            cache.reused_findings += 1
+        else:
+            found = validate_with(register, trusted).findings
+            cache.store("register", {"key": key, "findings": findings_to_json(found)})
+    yield None, found
+    for article in corpus.articles:
+        graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
+        with step(f"validating {article.slug}", echo, "validate"):
+            context = register_context(register, graph)
+            graph_key = (graph_keys or {}).get(article.slug)
+            key = cache.findings_key(graph_key, context) if graph_key else ""
+            name = f"findings/{article.slug}"
+            entry = cache.load(name) if key else {}
+            if key and entry.get("key") == key:
+                findings = findings_from_json(entry["findings"])
+                cache.reused_findings += 1
+            else:
+                for triple in graph:
+                    context.add(triple)
+                findings = article_findings(validate_with(context, trusted).findings, graph,
+                                            register)
+                cache.validated.append(article.slug)
+                if key:
+                    cache.store(name, {"key": key, "findings": findings_to_json(findings)})
+        yield article, findings
+
+
+def map_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache
+                   ) -> tuple[Dataset, dict[str, str]]:
+    """The dataset ``map_corpus`` gives, an unchanged article's graph read from the
+    cache instead of mapped again; and each article's graph key, by slug."""
+    ds = new_dataset()
+    map_register(ds, corpus, settings.base)
+    keys: dict[str, str] = {}
+    for article in corpus.articles:
+        key = keys[article.slug] = cache.graph_key(settings.seeds, article, corpus)
+        name = f"graphs/{article.slug}"
+        entry = cache.load(name)
+        if entry.get("key") == key:
+            graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
+            for triple in read_graph(entry["graph"]):
+                graph.add(triple)
+            cache.reused_graphs += 1
+        else:
+            graph = map_article(ds, corpus, article, settings.base)
+            cache.mapped.append(article.slug)
+            cache.store(name, {"key": key, "graph": graph_text(graph)})
+    return ds, keys
+
+
+def validate_corpus_whole_register(ds: Dataset, corpus: Corpus, settings: Settings,
+                                   trusted: Trusted) -> Validated:
+    """The earlier way, kept as the reference the linear one is tested and
+    benchmarked against: each article validated with the whole register, so a
+    build is quadratic in the number of articles."""
+    from newsgraph.pipeline.validation import validate_with
+
+    for article in corpus.articles:
+        graph_name = iris.article_graph(article.slug, settings.base)
+        yield article, validate_with(article_data(ds, graph_name, settings.base),
+                                     trusted).findings
+
+
 def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None] | None = None
               ) -> int:
     """Run the pipeline; returns the exit status. Messages go to stderr."""
     from newsgraph.pipeline.validation import (
-        Finding,
         TrustedFilesError,
         format_finding,
         load_trusted,
-        validate,
     )
 
     if echo is None and sys.stderr.isatty():
         echo = _stderr
+    PHASES.clear()
     try:
-        with step("reading seeds/", echo):
+        with step("reading seeds/", echo, "read"):
             corpus = load_corpus(settings.seeds)
     except AnnotationError as exc:
         for problem in exc.problems:
@@ -133,37 +323,42 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if len(trusted.project_shapes):
         _stderr(f"checking with the project's own shapes too: {settings.project / 'shapes'}")
 
-    with step("mapping", echo):
-        ds = map_corpus(corpus, settings.base)
+    cache = BuildCache(cache_folder(settings.project), settings.base,
+                       files_version((settings.ontology_dir, *settings.shape_folders())))
+    with step("mapping", echo, "map"):
+        ds, graph_keys = map_with_cache(corpus, settings, cache)
+    CACHE_COUNTS.clear()
 
     violations = 0
     infos = 0
-    # Each article is validated with the register, so a finding about the register
-    # (a missing Wikidata link, say) comes back once per article: say it once.
+    # A finding can come back from several runs (a register node several articles
+    # speak about): say it once.
     said: set[Finding] = set()
     # (file, line, text): printed sorted by file and line once every article is
     # checked, so a curator reads them in the order of the files
     lines: list[tuple[str, int, str]] = []
-    for article in corpus.articles:
-        graph_name = iris.article_graph(article.slug, settings.base)
-        with step(f"validating {article.slug}", echo):
-            report = validate(article_data(ds, graph_name, settings.base), settings)
-        for finding in report.findings:
+    for article, findings in validate_corpus(ds, corpus, settings, trusted, echo, cache,
+                                             graph_keys):
+        fallback = article.file if article is not None else corpus_register_file(corpus)
+        for finding in findings:
             if finding in said:
                 continue
             said.add(finding)
             where = locate(corpus, finding.focus, settings.base)
             prefix = (f"{where.file}:{where.line}: {where.record}: " if where and where.line
                       else f"{where.file}: {where.record}: " if where
-                      else f"{article.file}: ")
+                      else f"{fallback}: ")
             level = "error" if finding.severity == "Violation" else finding.severity.lower()
             if level == "info" and write:
                 infos += 1  # notes for curators; `newsgraph validate` lists them
                 continue
-            lines.append((where.file if where else article.file,
+            lines.append((where.file if where else fallback,
                           (where.line or 0) if where else 0,
                           f"{level}: {prefix}{format_finding(finding)}"))
             violations += finding.severity == "Violation"
+    CACHE_COUNTS.update(mapped=list(cache.mapped), validated=list(cache.validated),
+                        reused_graphs=cache.reused_graphs,
+                        reused_findings=cache.reused_findings)
     ungrounded = ungrounded_tenures(ds, corpus, settings.base)
     for where in ungrounded:
         lines.append((where.file, where.line or 0,
@@ -184,7 +379,7 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
         _stderr(f"valid: {len(corpus.articles)} article(s), {len(quads)} quads; nothing written")
         return EXIT_OK
     try:
-        with step("publishing", echo):
+        with step("publishing", echo, "publish"):
             release = publish(quads, settings.dist_dir, settings.base,
                               ontology_dir=settings.ontology_dir,
                               shape_folders=settings.shape_folders())

@@ -267,18 +267,36 @@ def _map_article(g: Graph, a: ArticleAnnotations, iri: _Minter, base: str) -> No
             g.add((cnode, NG.evidence, _span(g, a, ev, node)))
 
 
-def map_corpus(corpus: Corpus, base: str = iris.DEFAULT_BASE) -> Dataset:
-    """The register and every article, each in its own named graph."""
+def new_dataset() -> Dataset:
     ds = Dataset()
     for prefix, ns in iris.PREFIXES.items():
         ds.bind(prefix, ns, override=True, replace=True)
+    return ds
+
+
+def map_register(ds: Dataset, corpus: Corpus, base: str = iris.DEFAULT_BASE) -> Graph:
+    """The register's graph of ``ds``, written from the corpus's register records."""
     iri = _Minter(corpus, base)
     register = ds.graph(URIRef(iris.entities_graph(base)))
     article_ids = {r for a in corpus.articles for r in a.records}
     for record in corpus.entities.values():
         if record.id not in article_ids:
             _map_register_record(register, record, iri)
+    return register
+
+
+def map_article(ds: Dataset, corpus: Corpus, article: ArticleAnnotations,
+                base: str = iris.DEFAULT_BASE) -> Graph:
+    """One article's graph of ``ds``."""
+    graph = ds.graph(URIRef(iris.article_graph(article.slug, base)))
+    _map_article(graph, article, _Minter(corpus, base), base)
+    return graph
+
+
+def map_corpus(corpus: Corpus, base: str = iris.DEFAULT_BASE) -> Dataset:
+    """The register and every article, each in its own named graph."""
+    ds = new_dataset()
+    map_register(ds, corpus, base)
     for article in corpus.articles:
-        graph = ds.graph(URIRef(iris.article_graph(article.slug, base)))
-        _map_article(graph, article, iri, base)
+        map_article(ds, corpus, article, base)
     return ds

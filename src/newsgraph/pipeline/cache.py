@@ -1,0 +1,181 @@
+"""The build's cache: what mapping and validating each article gave last time.
+
+It lives in the project, in ``.newsgraph-cache/`` (ignored by git, safe to
+delete at any time: the next build recomputes everything). One file per
+article holds its mapped graph and its validation findings, each under a key:
+
+* the graph's key hashes the code, the base IRI, the article's two files and the
+  kind of every id it refers to (an id's IRI names its kind);
+* the findings' key hashes the graph's key, the ontology and shapes the build
+  validates with, and the part of the register the article is validated with
+  (:func:`newsgraph.pipeline.build.register_context`), so editing a register
+  record re-validates exactly the articles whose validation reads it.
+
+An entry is used only if its own SHA-256 and its key match; a damaged, foreign
+or stale one is recomputed and overwritten, never trusted. The register's
+findings are cached the same way, keyed by the whole register graph.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
+from rdflib.plugins.serializers.nt import _nt_row
+
+from newsgraph import __version__, iris
+from newsgraph.pipeline.annotations import ArticleAnnotations, Corpus
+from newsgraph.pipeline.validation import Finding
+
+CACHE_DIR = ".newsgraph-cache"
+FORMAT = 1
+# the code whose output is cached: a change to any of them invalidates every entry
+_CODE = ("annotations.py", "dates.py", "grounding.py", "mapping.py", "validation.py",
+         "build.py", "cache.py")
+
+
+def _sha(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))  # no two part lists hash alike
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def code_version() -> str:
+    here = Path(__file__).parent
+    return _sha(__version__, iris.__file__ and Path(iris.__file__).read_bytes(),
+                *((here / name).read_bytes() for name in _CODE))
+
+
+def files_version(folders: Sequence[Path]) -> str:
+    """Hash of every ``*.ttl`` in the folders (the ontology and the shapes)."""
+    parts: list[bytes | str] = []
+    for number, folder in enumerate(folders):
+        for path in sorted(folder.glob("*.ttl")):
+            parts += [f"{number}/{path.name}", path.read_bytes()]
+    return _sha(*parts)
+
+
+def graph_text(graph: Graph) -> str:
+    """Sorted N-Triples: the same triples, the same text."""
+    return "".join(sorted(_nt_row(t) for t in graph))
+
+
+def read_graph(text: str) -> Graph:
+    graph = Graph()
+    W3CNTriplesParser(_Sink(graph)).parsestring(text)
+    return graph
+
+
+class _Sink:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+
+    def triple(self, s, p, o):  # type: ignore[no-untyped-def]
+        self.graph.add((s, p, o))
+
+
+def referenced_ids(article: ArticleAnnotations) -> set[str]:
+    """Every id the article's annotations refer to."""
+    found: set[str] = set(article.mentions)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], tuple):
+            found.add(value[0])
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    walk(article.meta)
+    for record in article.records.values():
+        found.add(record.id)
+        walk(record.fields)
+    walk(article.corrections)
+    return found
+
+
+class BuildCache:
+    """The cache of one project; ``None`` folder: nothing is kept."""
+
+    def __init__(self, folder: Path | None, base: str, trusted_version: str):
+        self.folder = folder
+        self.code = _sha(code_version(), base)
+        self.trusted = trusted_version
+        self.mapped: list[str] = []  # slugs of the articles mapped (not taken from here)
+        self.validated: list[str] = []
+        self.reused_graphs = self.reused_findings = 0
+
+    # ------------------------------------------------------------- keys
+
+    def graph_key(self, seeds: Path, article: ArticleAnnotations, corpus: Corpus) -> str:
+        folder = seeds / article.slug
+        kinds = sorted((i, corpus.entities[i].kind) for i in referenced_ids(article)
+                       if i in corpus.entities)
+        return _sha(self.code, article.slug, (folder / "article.txt").read_bytes(),
+                    (folder / "annotations.yaml").read_bytes(), json.dumps(kinds))
+
+    def findings_key(self, graph_key: str, context: Graph) -> str:
+        return _sha(graph_key, self.trusted, graph_text(context))
+
+    def register_key(self, register: Graph) -> str:
+        return _sha(self.code, self.trusted, graph_text(register))
+
+    # ------------------------------------------------------------- entries
+
+    def _path(self, name: str) -> Path | None:
+        return None if self.folder is None else self.folder / f"{name}.json"
+
+    def load(self, name: str) -> dict[str, Any]:
+        """The entry's content if it is intact, else an empty one."""
+        path = self._path(name)
+        if path is None:
+            return {}
+        try:
+            entry = json.loads(path.read_bytes())
+            body = entry["body"]
+            if (entry.get("format") != FORMAT or not isinstance(body, dict)
+                    or entry.get("sha256") != _sha(json.dumps(body, sort_keys=True))):
+                return {}
+            return body
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def store(self, name: str, body: dict[str, Any]) -> None:
+        path = self._path(name)
+        if path is None:
+            return
+        entry = {"format": FORMAT, "sha256": _sha(json.dumps(body, sort_keys=True)),
+                 "body": body}
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(entry, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, path)  # a reader sees the old entry or the new one
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # a cache that cannot be written only costs time
+
+
+def findings_to_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    return [asdict(f) for f in findings]
+
+
+def findings_from_json(rows: list[dict[str, Any]]) -> list[Finding]:
+    return [Finding(**row) for row in rows]
+
+
+def cache_folder(project: Path) -> Path:
+    return project / CACHE_DIR
