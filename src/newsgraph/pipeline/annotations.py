@@ -36,6 +36,7 @@ from newsgraph.pipeline.grounding import (
     normalise,
     suggest,
 )
+from newsgraph.pipeline.messages import QUOTE_LIMIT, one_line, shorten
 
 ENTITIES_FILE = "entities.yaml"
 ARTICLE_TEXT = "article.txt"
@@ -54,6 +55,13 @@ class Problem:
     record: str
     rule: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Records are named after keys and messages echo values, both as long as
+        # the curator made them: a problem stays one line of a readable length.
+        object.__setattr__(self, "file", one_line(self.file, 200))
+        object.__setattr__(self, "record", one_line(self.record, 160))
+        object.__setattr__(self, "message", one_line(self.message))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -79,8 +87,56 @@ class _Seq(list):
     line: int = 0
 
 
+# Annotation files nest six levels at most (meetings > id > participants > item >
+# field > value); deeper is a mistake, and unbounded depth would exhaust Python's
+# stack while the nodes are composed.
+MAX_DEPTH = 20
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that parses but is refused in annotation files, under its own rule."""
+
+    def __init__(self, rule: str, problem: str, mark: yaml.Mark):
+        super().__init__(problem=problem, problem_mark=mark)
+        self.rule = rule
+
+
 class _StrictLoader(yaml.BaseLoader):
-    """Every scalar a string; duplicate keys are an error; nodes remember their line."""
+    """Every scalar a string; duplicate keys are an error; nodes remember their line.
+
+    Refused while the nodes are composed, before any Python object is built:
+    nesting deeper than MAX_DEPTH, anchors and aliases (an alias bomb expands
+    eleven lines into gigabytes; annotations never need to repeat a value by
+    reference), and tags (``!!python/…``, ``!!int``: every value is text here).
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("yaml-alias", f"alias *{shorten(event.anchor)[1:-1]}: annotation "
+                           "files use no anchors or aliases; write the value out",
+                           event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused("yaml-alias", f"anchor &{shorten(event.anchor)[1:-1]}: annotation "
+                           "files use no anchors or aliases; write the value out",
+                           event.start_mark)
+        if getattr(event, "tag", None) is not None:
+            raise _Refused("yaml-tag", f"tag {shorten(event.tag)}: annotation files use no "
+                           "tags (every value is read as text); remove it, or quote the "
+                           "value", event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused("yaml-depth", f"nested more than {MAX_DEPTH} levels deep: "
+                           "annotations nest a few levels; check the indentation and "
+                           "brackets", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _Map:
@@ -95,7 +151,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _Map:
             )
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                f"duplicate key {key!r} (first at line {seen[key]})",
+                f"duplicate key {shorten(key)} (first at line {seen[key]})",
                 key_node.start_mark,
                 "keys must be unique: YAML would silently keep only the last",
                 key_node.start_mark,
@@ -134,6 +190,12 @@ def read_text(path: Path, label: str) -> str:
         ) from None
 
 
+def _code_point(character: int | str | bytes) -> int:
+    """PyYAML's reader gives the offending character as a code point, or as a str
+    or bytes of one character, depending on the input."""
+    return character if isinstance(character, int) else ord(character[:1] or "\0")
+
+
 def read_yaml(path: Path, label: str) -> Any:
     text = read_text(path, label)
     try:
@@ -142,7 +204,16 @@ def read_yaml(path: Path, label: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise AnnotationError([Problem(label, line, "file", "yaml", what)]) from None
+        rule = getattr(exc, "rule", "yaml")
+        raise AnnotationError([Problem(label, line, "file", rule, what)]) from None
+    except yaml.reader.ReaderError as exc:
+        # a character YAML does not allow (a control character): its line, not
+        # the reader's offset into the whole file
+        line = text.count("\n", 0, exc.position) + 1
+        raise AnnotationError([Problem(
+            label, line, "file", "yaml",
+            f"character U+{_code_point(exc.character):04X} is not allowed in YAML "
+            f"({exc.reason}): delete it")]) from None
     except yaml.YAMLError as exc:
         raise AnnotationError([Problem(label, None, "file", "yaml", str(exc))]) from None
 
@@ -228,10 +299,11 @@ def name_value(value: Any) -> str:
 
 def date_value(value: Any) -> dt.date:
     if not isinstance(value, str) or not DATE.fullmatch(value):
-        raise FieldError("date", f"expected a date as YYYY-MM-DD, got {value!r}")
+        raise FieldError("date", f"expected a date as YYYY-MM-DD, got {shorten(value)}")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        # year 0 and 10000 on are outside datetime's calendar, as are 31 June and 29 Feb 2025
         raise FieldError("date", f"no such day: {value!r}") from None
 
 
@@ -267,6 +339,10 @@ def partial_date_value(value: Any) -> PartialDate:
         year, month = (int(x) for x in value.split("-"))
         if not 1 <= month <= 12:
             raise FieldError("date", f"no such month: {value!r}")
+        if year < 1:
+            # datetime's calendar starts in year 1: 0000-06 has no first or last day
+            raise FieldError("date", f"no such month: {value!r} (the calendar starts in "
+                             "year 0001)")
         return PartialDate(year, month, None)
     day = date_value(value)
     return PartialDate(day.year, day.month, day.day)
@@ -276,7 +352,7 @@ def qid_value(value: Any) -> str:
     if not iris.is_qid(value):
         raise FieldError(
             "wikidata-id",
-            f"malformed Wikidata id {value!r}: write Q followed by digits without a leading "
+            f"malformed Wikidata id {shorten(value)}: write Q followed by digits without a leading "
             "zero (e.g. Q956), and only confirmed items",
         )
     return value
@@ -284,7 +360,7 @@ def qid_value(value: Any) -> str:
 
 def url_value(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"https?://[^/\s]+(/.*)?", value):
-        raise FieldError("url", f"expected an absolute http(s) URL, got {value!r}")
+        raise FieldError("url", f"expected an absolute http(s) URL, got {shorten(value)}")
     if IRI_FORBIDDEN.search(value) or not value.isascii():
         raise FieldError("url", "URL holds spaces, quotes, brackets or non-ASCII: "
                          "percent-encode them")
@@ -294,7 +370,7 @@ def url_value(value: Any) -> str:
 def slug_value(value: Any) -> str:
     if not isinstance(value, str) or not iris.is_slug(value):
         raise FieldError("id", f"expected an id (lower-case letters, digits, hyphens), "
-                         f"got {value!r}")
+                         f"got {shorten(value)}")
     return value
 
 
@@ -324,17 +400,22 @@ def list_of(rule: Callable[[Any], Any]) -> Callable[[Any], list[Any]]:
 def one_of(*choices: str) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if value not in choices:
-            hint = difflib.get_close_matches(str(value), choices, n=1)
+            hint = (difflib.get_close_matches(value, choices, n=1)
+                    if isinstance(value, str) and len(value) < 100 else [])
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise FieldError("choice", f"{value!r} is not one of {', '.join(choices)}{extra}")
+            raise FieldError("choice", f"{shorten(value)} is not one of {', '.join(choices)}"
+                             f"{extra}")
         return value
 
     return convert
 
 
 def occurrence_value(value: Any) -> int:
-    if not isinstance(value, str) or not re.fullmatch(r"[1-9][0-9]*", value):
-        raise FieldError("occurrence", f"occurrence must be a whole number from 1, got {value!r}")
+    # six digits at most: no text repeats a quote a million times, and int() of
+    # thousands of digits is refused by Python itself
+    if not isinstance(value, str) or not re.fullmatch(r"[1-9][0-9]{0,5}", value):
+        raise FieldError("occurrence", "occurrence must be a whole number from 1 to 999999, "
+                         f"got {shorten(value)}")
     return int(value)
 
 
@@ -474,17 +555,26 @@ ARTICLE_SECTIONS: dict[str, tuple[str, dict[str, tuple[bool, Callable[[Any], Any
 Spec = dict[str, tuple[bool, Callable[[Any], Any]]]
 
 
+def _close_match(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` is probably a misspelling of. A long word is no
+    misspelt field name, and comparing it with each choice would take its time."""
+    if len(word) > 100:
+        return None
+    found = difflib.get_close_matches(word, choices, n=1)
+    return found[0] if found else None
+
+
 def convert_fields(raw: dict[str, Any], spec: Spec) -> tuple[dict[str, Any], list[FieldError]]:
     """Convert a mapping by its spec: the fields that could be read, and every problem."""
     out: dict[str, Any] = {}
     errors: list[FieldError] = []
     for name in raw:
         if name not in spec:
-            hint = difflib.get_close_matches(name, list(spec), n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            errors.append(FieldError("known-fields", f"unknown field {name!r}{extra}"))
+            hint = _close_match(name, list(spec))
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            errors.append(FieldError("known-fields", f"unknown field {shorten(name)}{extra}"))
     misspelt = {hint for name in raw if name not in spec
-                for hint in difflib.get_close_matches(name, list(spec), n=1)}
+                for hint in [_close_match(name, list(spec))] if hint}
     for name, (required, rule) in spec.items():
         if name not in raw:
             if required and name not in misspelt:  # already said: "did you mean"
@@ -517,10 +607,10 @@ def _records(data: Any, sections: dict, label: str, problems: list[Problem],
         return []
     for section in data:
         if section not in sections and section not in top_level_extra:
-            hint = difflib.get_close_matches(section, [*sections, *top_level_extra], n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            hint = _close_match(section, [*sections, *top_level_extra])
+            extra = f" (did you mean {hint!r}?)" if hint else ""
             problems.append(Problem(label, getattr(data, "line", None), section, "known-sections",
-                                    f"unknown section {section!r}{extra}"))
+                                    f"unknown section {shorten(section)}{extra}"))
     out: list[Record] = []
     for section, (kind, spec) in sections.items():
         block = data.get(section)
@@ -535,7 +625,7 @@ def _records(data: Any, sections: dict, label: str, problems: list[Problem],
             record = f"{section}.{rid}"
             if not iris.is_slug(rid) or rid in iris.RESERVED_SLUGS:
                 problems.append(Problem(label, line, record, "id",
-                                        f"id {rid!r} must be lower-case letters, digits and "
+                                        f"id {shorten(rid)} must be lower-case letters, digits and "
                                         "single hyphens"))
                 continue
             if raw is None or raw == "":
@@ -556,11 +646,12 @@ def _ref_problem(records: dict[str, Record], target: str,
     """(rule, message) when ``target`` is no id, or the id of the wrong kind."""
     found = records.get(target)
     if found is None:
-        hint = difflib.get_close_matches(target, list(records), n=1)
-        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-        return "reference", f"unknown id {target!r}{extra}"
+        hint = _close_match(target, list(records))
+        extra = f" (did you mean {hint!r}?)" if hint else ""
+        return "reference", f"unknown id {shorten(target)}{extra}"
     if found.kind not in kinds:
-        return "reference-kind", f"{target!r} is a {found.kind}, expected {' or '.join(kinds)}"
+        return "reference-kind", (f"{shorten(target)} is a {found.kind}, expected "
+                                  f"{' or '.join(kinds)}")
     return None
 
 
@@ -620,9 +711,9 @@ def _ground_date_expression(article: ArticleAnnotations, record: Record, rname: 
         return
     if not starts:
         hint = suggest(article.text, expr)
-        extra = f" (did you mean {hint!r}?)" if hint else ""
+        extra = f" (did you mean {shorten(hint, QUOTE_LIMIT)}?)" if hint else ""
         problems.append(Problem(article.file, record.line, rname, "date-expression",
-                                f"date-expression {expr!r} is not in the article text: copy "
+                                f"date-expression {shorten(expr)} is not in the article text: copy "
                                 f"the article's own words{extra}"))
         return
     length = len(normalise(expr))
@@ -635,9 +726,9 @@ def _ground_date_expression(article: ArticleAnnotations, record: Record, rname: 
         chosen = 0
     else:
         problems.append(Problem(article.file, record.line, rname, "date-expression",
-                                f"date-expression {expr!r} occurs {len(starts)} times and none "
-                                "is inside the meeting's evidence: quote the words that date "
-                                "it in 'evidence'"))
+                                f"date-expression {shorten(expr)} occurs {len(starts)} times "
+                                "and none is inside the meeting's evidence: quote the words "
+                                "that date it in 'evidence'"))
         return
     ev = Evidence(expr, chosen + 1, None)
     begin = starts[chosen]
@@ -659,7 +750,7 @@ def _check_date_expression(article: ArticleAnnotations, record: Record, rname: s
         if not record.get("source"):
             problems.append(Problem(
                 article.file, record.line, rname, "date-expression",
-                f"{expr!r} is not a date expression the build understands (the forms are "
+                f"{shorten(expr)} is not a date expression the build understands (the forms are "
                 "listed under 'Dates in words' in the annotation guide): give the works the "
                 "date comes from in 'source', or reword it as a listed form"))
         return
@@ -774,7 +865,8 @@ def take_out_unreviewed(data: dict[str, Any], label: str) -> list[Problem]:
             for q in quotes:
                 if isinstance(q, dict) and REVIEW_KEY in q:
                     refuse(getattr(q, "line", None), f"mentions.{entity_id}",
-                           f"{q.get('quote')!r}: {_UNREVIEWED.replace('record', 'quote')}")
+                           f"{shorten(q.get('quote'), QUOTE_LIMIT)}: "
+                           f"{_UNREVIEWED.replace('record', 'quote')}")
             if len(kept) != len(quotes):
                 if kept:
                     kept.line = getattr(quotes, "line", 0)
@@ -801,7 +893,8 @@ def _load_article(folder: Path, root: Path, problems: list[Problem]) -> ArticleA
     label = f"{rel}/{ARTICLE_ANNOTATIONS}"
     if not iris.is_slug(slug) or slug in iris.RESERVED_SLUGS:
         problems.append(Problem(rel, None, "folder", "id",
-                                f"article folder {slug!r} must be a slug (lower-case, hyphens)"))
+                                f"article folder {shorten(slug)} must be a slug "
+                                "(lower-case, hyphens)"))
         return None
     text_path = folder / ARTICLE_TEXT
     ann_path = folder / ARTICLE_ANNOTATIONS
@@ -899,7 +992,8 @@ def load_corpus(seeds: Path) -> Corpus:
         if first is not None:
             problems.append(Problem(record.file, record.line, f"{record.section}.{record.id}",
                                     "unique-id",
-                                    f"id {record.id!r} already used at {first.file}:{first.line}"))
+                                    f"id {shorten(record.id)} already used at "
+                                    f"{first.file}:{first.line}"))
             continue
         records[record.id] = record
     checked: list[Problem] = []

@@ -32,6 +32,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from newsgraph.pipeline.messages import shorten
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
@@ -306,11 +308,11 @@ def read(expression: str, published: dt.date) -> Reading | None:
         except (OverflowError, ValueError):
             # date arithmetic past 0001-01-01 or 9999-12-31
             raise DateExpressionError(
-                f"{expression!r} reaches outside the calendar (years 1 to 9999) for an "
+                f"{shorten(expression)} reaches outside the calendar (years 1 to 9999) for an "
                 f"article published {published.isoformat()}") from None
         if first > last:
             raise DateExpressionError(
-                f"{expression!r} names no day for an article published "
+                f"{shorten(expression)} names no day for an article published "
                 f"{published.isoformat()} (it would end before it begins)")
         return Reading(first, last, form)
     return None
@@ -343,7 +345,7 @@ def check_expression(expression: str, published: dt.date, date: object,
     lo, hi = between or (date.first, date.last)  # type: ignore[attr-defined]
     if lo < first or hi > last:
         shown = str(date) if between is None else f"{lo.isoformat()} to {hi.isoformat()}"
-        return (f"date {shown} does not fit {expression!r}, which means "
+        return (f"date {shown} does not fit {shorten(expression)}, which means "
                 f"{first.isoformat()}" + ("" if first == last else f" to {last.isoformat()}")
                 + f" for an article published {published.isoformat()}")
     return None

@@ -18,9 +18,12 @@ would be found everywhere.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from newsgraph.pipeline.messages import QUOTE_LIMIT, shorten
 
 _FOLD = str.maketrans(
     {
@@ -60,9 +63,21 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+# The text is folded and checked once, not once per quote: an article has hundreds
+# of quotes, and a long text made that the whole of the loader's time.
+@functools.lru_cache(maxsize=8)
+def _folded_text(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+@functools.lru_cache(maxsize=8)
+def _is_nfc(text: str) -> bool:
+    return unicodedata.is_normalized("NFC", text)
+
+
 def find_all(text: str, quote: str) -> list[int]:
     """Start offsets of every word-bounded occurrence of ``quote`` in ``text``."""
-    folded_text = text.translate(_FOLD)
+    folded_text = _folded_text(text)
     folded_quote = normalise(quote)
     if not folded_quote.strip():
         raise GroundingError("empty quote: evidence must quote at least one word of the text")
@@ -92,24 +107,26 @@ def find_span(text: str, quote: str, occurrence: int | None = None) -> Span:
     ``occurrence`` (1-based) picks one when the quote occurs more than once; it is
     required then, so that no evidence silently points at the wrong sentence.
     """
-    if unicodedata.normalize("NFC", text) != text:
+    if not _is_nfc(text):
         raise GroundingError("article text is not NFC")
     starts = find_all(text, quote)
     length = len(normalise(quote))
     if not starts:
         hint = suggest(text, quote)
-        extra = f" (did you mean {hint!r}?)" if hint else ""
-        raise GroundingError(f"quote not found in the article text: {quote!r}{extra}")
+        extra = f" (did you mean {shorten(hint, QUOTE_LIMIT)}?)" if hint else ""
+        raise GroundingError("quote not found in the article text: "
+                             f"{shorten(quote, QUOTE_LIMIT)}{extra}")
     if occurrence is None:
         if len(starts) > 1:
             raise GroundingError(
-                f"quote {quote!r} occurs {len(starts)} times; add 'occurrence: N' (1 to "
-                f"{len(starts)}) or quote more words"
+                f"quote {shorten(quote, QUOTE_LIMIT)} occurs {len(starts)} times; add "
+                f"'occurrence: N' (1 to {len(starts)}) or quote more words"
             )
         occurrence = 1
     if not 1 <= occurrence <= len(starts):
         raise GroundingError(
-            f"occurrence {occurrence} of {quote!r} asked, but it occurs {len(starts)} time(s)"
+            f"occurrence {occurrence} of {shorten(quote, QUOTE_LIMIT)} asked, but it occurs "
+            f"{len(starts)} time(s)"
         )
     begin = starts[occurrence - 1]
     return Span(begin, begin + length, text[begin : begin + length])
@@ -131,13 +148,41 @@ def _fold_char(ch: str) -> str:
 
 def _folded(text: str) -> tuple[str, list[int]]:
     """The folded text, and for each of its characters the offset it came from."""
+    folded, origin, _ = _folded_with_starts(text)
+    return folded, origin
+
+
+@functools.lru_cache(maxsize=8)
+def _folded_with_starts(text: str) -> tuple[str, list[int], list[int]]:
+    """:func:`_folded`, and for each offset of ``text`` (and its end) where its
+    folding starts: a passage's folding is then a slice, not a new folding.
+    Cached, since every quote not found searches the same text."""
     out: list[str] = []
     origin: list[int] = []
+    starts: list[int] = []
+    at = 0
     for i, ch in enumerate(text):
         f = _fold_char(ch)
         out.append(f)
         origin.extend([i] * len(f))
-    return "".join(out), origin
+        starts.append(at)
+        at += len(f)
+    starts.append(at)
+    return "".join(out), origin, starts
+
+
+# The nearest spelling is looked for only where comparing the quote with every
+# passage of its length costs less than this (passages x characters of the
+# quote): a long quote in a long text would take seconds for each quote not
+# found. An article of 2,000 words and a quote of 600 characters are well inside.
+_MAX_SEARCH_COST = 4_000_000
+# How many passages are compared in full with a quote not found.
+_MAX_COMPARED = 100
+
+
+@functools.lru_cache(maxsize=8)
+def _words(text: str) -> list[re.Match[str]]:
+    return list(_WORD.finditer(text))
 
 
 def suggest(text: str, quote: str) -> str | None:
@@ -147,7 +192,7 @@ def suggest(text: str, quote: str) -> str | None:
 
     Only called when a quote is not found, so it may take its time.
     """
-    folded_text, origin = _folded(text)
+    folded_text, origin, fold_starts = _folded_with_starts(text)
     folded_quote, _ = _folded(normalise(quote).strip())
     if not folded_quote.strip():
         return None
@@ -163,13 +208,16 @@ def suggest(text: str, quote: str) -> str | None:
     stripped = quote.strip()
     lead = len(stripped) - len(stripped.lstrip(_PUNCTUATION))
     trail = len(stripped) - len(stripped.rstrip(_PUNCTUATION))
-    words = list(_WORD.finditer(text))
+    words = _words(text)
     n = len(_WORD.findall(quote))
-    if not words or not n:
+    if not words or not n or 3 * len(words) * len(folded_quote) > _MAX_SEARCH_COST:
         return None
-    best, best_ratio = None, _NEAR_ENOUGH
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(folded_quote)
+    # (quick ratio, order in the text, passage): quick_ratio() is an upper bound
+    # of ratio() and cheap; ratio() is not, and a long quote that is nowhere in
+    # the text passes the quick test in hundreds of places.
+    near: list[tuple[float, int, str, str]] = []
     for size in {max(1, n - 1), n, n + 1}:
         for i in range(len(words) - size + 1):
             begin, end = words[i].start(), words[i + size - 1].end()
@@ -181,11 +229,23 @@ def suggest(text: str, quote: str) -> str | None:
             while end < min(limit, len(text)) and not text[end].isspace() and \
                     not _is_word_char(text[end]):
                 end += 1
-            candidate = text[begin:end]
-            matcher.set_seq1(_folded(candidate)[0])
-            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+            folded = folded_text[fold_starts[begin]:fold_starts[end]]
+            matcher.set_seq1(folded)
+            if matcher.real_quick_ratio() <= _NEAR_ENOUGH:
                 continue
-            ratio = matcher.ratio()
-            if ratio > best_ratio:
-                best, best_ratio = candidate, ratio
-    return best
+            quick = matcher.quick_ratio()
+            if quick > _NEAR_ENOUGH:
+                near.append((quick, len(near), text[begin:end], folded))
+    # The best by ratio(), the earliest of equals, among the passages likeliest to
+    # be it: a misspelling keeps nearly all of its letters, so it is among the
+    # first by quick ratio; looking no further bounds the time a quote can take.
+    near.sort(key=lambda item: (-item[0], item[1]))
+    best: tuple[float, int, str] | None = None
+    for quick, order, candidate, folded in near[:_MAX_COMPARED]:
+        if best is not None and quick < best[0]:
+            break  # ratio() <= quick ratio: nothing further can beat it
+        matcher.set_seq1(folded)
+        ratio = matcher.ratio()
+        if ratio > _NEAR_ENOUGH and (best is None or (ratio, -order) > (best[0], -best[1])):
+            best = (ratio, order, candidate)
+    return best[2] if best else None
