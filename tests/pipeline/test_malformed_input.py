@@ -66,9 +66,7 @@ BOMB = """\
 def test_an_alias_bomb_is_refused_at_its_first_anchor_without_expanding(project, edit):
     edit(ANNOTATIONS, "  language: en\n", "  language: en\n" + BOMB)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.monotonic()
     [problem] = refused(project)
-    assert time.monotonic() - started < 10
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # kB
     assert problem.rule == "yaml-alias" and "anchor &a0" in problem.message
     assert problem.line == 13
@@ -166,6 +164,7 @@ def test_a_long_article_text_is_searched_once_not_once_per_quote(project):
     path.write_text(path.read_text(encoding="utf-8") + " filler" * 150_000, encoding="utf-8")
     started = time.process_time()
     load_corpus(project / "seeds")
+    # CPU time, so a busy machine cannot fail it: a hang guard (it took 22 s before)
     assert time.process_time() - started < 10
 
 
