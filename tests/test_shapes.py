@@ -28,33 +28,15 @@ from newsgraph.pipeline.validation import (
     load_trusted,
     validate,
 )
+from shape_fixtures import BROKEN, FIXTURES, VALID, load, patched
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
-VALID = FIXTURES / "valid.ttl"
-BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
-NONE = URIRef("urn:newsgraph:test#none")
 SHAPES_NS = f"{SHAPES}#"
 
 
 @pytest.fixture(scope="module")
 def settings() -> Settings:
     return Settings(root=ROOT)
-
-
-def load(path: Path) -> Graph:
-    return Graph().parse(path, format="turtle")
-
-
-def patched(patch_path: Path) -> Graph:
-    graph = load(VALID)
-    patch = load(patch_path)
-    for s, p in {(s, p) for s, p, _ in patch}:
-        graph.remove((s, p, None))
-    for s, p, o in patch:
-        if o != NONE:
-            graph.add((s, p, o))
-    return graph
 
 
 @cache

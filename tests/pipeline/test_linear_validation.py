@@ -28,27 +28,11 @@ from newsgraph.pipeline.build import (
 )
 from newsgraph.pipeline.mapping import map_corpus
 from newsgraph.pipeline.validation import Finding, format_finding, load_trusted, validate_with
+from shape_fixtures import BROKEN, patched
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
-BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
-NONE = URIRef("urn:newsgraph:test#none")
 ID = "https://w3id.org/newsgraph/id/"
 ARTICLE_KINDS = ("article/", "meeting/", "statement/")
-
-
-def patched(patch_path: Path | None) -> Graph:
-    """The valid fixture with a broken fixture's patch applied (as test_shapes does)."""
-    graph = Graph().parse(FIXTURES / "valid.ttl", format="turtle")
-    if patch_path is None:
-        return graph
-    patch = Graph().parse(patch_path, format="turtle")
-    for s, p in {(s, p) for s, p, _ in patch}:
-        graph.remove((s, p, None))
-    for s, p, o in patch:
-        if o != NONE:
-            graph.add((s, p, o))
-    return graph
 
 
 def split(graph: Graph) -> tuple[Graph, Graph]:
