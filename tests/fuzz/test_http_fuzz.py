@@ -12,13 +12,14 @@ duplicated or swapped, deep brackets, long operator chains within the server's
 limits and beyond). Well-formed requests go through ``requests``; malformed
 request lines and headers go over a raw socket.
 
-Cases are sent in batches; after each batch ``GET /`` must answer 200. A case
+Cases are sent in batches of 25, four at a time (more than the server's two
+SPARQL slots, so its busy answers come too); after each batch ``GET /`` must answer 200. A case
 fails on a status of 500 or more (except 503 with ``Retry-After``, the
 documented busy answer), on ``Traceback`` or ``File "`` in a body, and the run
 fails if the server's log shows a ``Traceback``.
 
 The run in CI is seeded and stops after ``NEWSGRAPH_FUZZ_SECONDS`` (default 30)
-or ``NEWSGRAPH_FUZZ_EXAMPLES`` cases (default 1500), whichever comes first. A
+or ``NEWSGRAPH_FUZZ_EXAMPLES`` cases (default 3000), whichever comes first. A
 long run, with a new seed each time unless ``NEWSGRAPH_FUZZ_SEED`` is given::
 
     NEWSGRAPH_FUZZ_LONG=1 python3 -m pytest -s tests/fuzz/test_http_fuzz.py
@@ -37,6 +38,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -49,10 +51,12 @@ from newsgraph.server.sparql import examples
 LONG = os.environ.get("NEWSGRAPH_FUZZ_LONG") == "1"
 # 30 s of cases plus the server's start: within a minute on a busy machine
 SECONDS = float(os.environ.get("NEWSGRAPH_FUZZ_SECONDS", 3600 if LONG else 30))
-EXAMPLES = int(os.environ.get("NEWSGRAPH_FUZZ_EXAMPLES", 10_000_000 if LONG else 1500))
+EXAMPLES = int(os.environ.get("NEWSGRAPH_FUZZ_EXAMPLES", 10_000_000 if LONG else 3000))
 SEED = int(os.environ.get("NEWSGRAPH_FUZZ_SEED") or
            (random.SystemRandom().randrange(1 << 32) if LONG else 20261202))
 BATCH = 25
+# Cases of a batch in flight at once: more than the server's SPARQL slots (2)
+PARALLEL = 4
 # A case's own socket timeout: generous, since a busy machine stretches it; a
 # case that times out is a hang and fails.
 CASE_TIMEOUT = 30.0
@@ -418,6 +422,20 @@ def problem(status: int | None, headers: dict[str, str], body: bytes) -> str | N
     return None
 
 
+def attempt(server_url: str, port: int, case: Case) -> tuple[str, str | None]:
+    """What one case got, as a status to count, and why it is a failure, if it is."""
+    try:
+        status, headers, body = send(server_url, port, case)
+    except (requests.RequestException, OSError) as error:
+        # a connection the server dropped is an answer to malformed bytes; to
+        # well-formed HTTP it is a crash or a hang
+        if case.raw is None:
+            return "error", f"{type(error).__name__}: {error}"
+        return "closed", None
+    return (str(status) if status is not None else "no status line"), problem(status, headers,
+                                                                              body)
+
+
 def healthy(server_url: str) -> bool:
     try:
         return requests.get(server_url + "/", timeout=HEALTH_TIMEOUT).status_code == 200
@@ -442,29 +460,20 @@ def test_mutated_requests_get_no_5xx_and_no_traceback(fuzz_server: object) -> No
     statuses: Counter[str] = Counter()
     failures: list[str] = []
     sent = batches = 0
-    while sent < EXAMPLES and time.monotonic() < deadline and not failures:
-        for _ in range(min(BATCH, EXAMPLES - sent)):
-            case = draw(rng, paths, queries)
-            sent += 1
-            try:
-                status, headers, body = send(url, port, case)
-            except (requests.RequestException, OSError) as error:
-                # a connection the server dropped is an answer for malformed bytes;
-                # for well-formed HTTP it is a crash or a hang
-                if case.raw is None:
-                    failures.append(f"{type(error).__name__}: {error}\n  case: {case.show()}")
-                    break
-                statuses["closed"] += 1
-                continue
-            statuses[str(status) if status is not None else "no status line"] += 1
-            why = problem(status, headers, body)
-            if why:
-                failures.append(f"{why}\n  case: {case.show()}")
-                break
-        batches += 1
-        if not healthy(url):
-            failures.append(f"GET / is not 200 after batch {batches}")
-            break
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        while sent < EXAMPLES and time.monotonic() < deadline and not failures:
+            # drawn in order from the seed, so a batch is the same whatever the
+            # threads' timing; sent side by side, so the busy answers come too
+            batch = [draw(rng, paths, queries) for _ in range(min(BATCH, EXAMPLES - sent))]
+            sent += len(batch)
+            for case, outcome in zip(batch, pool.map(lambda c: attempt(url, port, c), batch),
+                                     strict=True):
+                statuses[outcome[0]] += 1
+                if outcome[1]:
+                    failures.append(f"{outcome[1]}\n  case: {case.show()}")
+            batches += 1
+            if not healthy(url):
+                failures.append(f"GET / is not 200 after batch {batches}")
     # the whole log, not its tail: a traceback early in the run counts too
     log = server.log.read_text(errors="replace")  # type: ignore[attr-defined]
     print(f"\nhttp fuzz: seed {SEED}, {sent} cases in {batches} batches, statuses "
