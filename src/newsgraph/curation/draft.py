@@ -1246,6 +1246,14 @@ def draft(folder: Path, seeds: Path) -> tuple[Article, list[Proposal], Register,
 MENTION_KINDS = ("mention", "tenure")
 
 
+def _evidence_lines(p: Proposal) -> list[str]:
+    """A record's ``evidence:`` list with the one quote it was proposed from."""
+    lines = ["    evidence:", f"      - quote: {_q(p.quote)}"]
+    if p.occurrence > 1:
+        lines.append(f"        occurrence: {p.occurrence}")
+    return lines
+
+
 def _q(value: str) -> str:
     """A YAML scalar that reads back as exactly this string (JSON is YAML)."""
     if re.fullmatch(r"[a-z0-9][a-z0-9-]*", value) or re.fullmatch(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?",
@@ -1294,9 +1302,7 @@ def as_yaml(article: Article, proposals: list[Proposal], register: Register) -> 
                 lines += [f"      - agent: {part['agent']}", f"        role: {part['role']}"]
                 if part.get("capacity"):
                     lines.append(f"        capacity: {part['capacity']}")
-            lines += ["    evidence:", f"      - quote: {_q(p.quote)}"]
-            if p.occurrence > 1:
-                lines.append(f"        occurrence: {p.occurrence}")
+            lines += _evidence_lines(p)
     quotes = [p for p in proposals if p.kind == "quotation"]
     if quotes:
         lines += ["", "statements:"]
@@ -1312,9 +1318,7 @@ def as_yaml(article: Article, proposals: list[Proposal], register: Register) -> 
             lines.append(f"    by: {speaker}" if speaker else '    by: ""  # who said it?')
             if d.get("reported_by"):
                 lines.append(f"    quoted-from: {d['reported_by']}")
-            lines += ["    evidence:", f"      - quote: {_q(p.quote)}"]
-            if p.occurrence > 1:
-                lines.append(f"        occurrence: {p.occurrence}")
+            lines += _evidence_lines(p)
     date_notes = [p for p in proposals if p.kind == "date"]
     if date_notes:
         lines += ["", "# Date expressions (for meetings' date and date-expression):"]

@@ -201,17 +201,19 @@ SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
 # publisher, an organisation or place what it is part of; and where even that
 # is the same, the id.
 
+_WHEN_AND_WHERE = """
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s schema:startDate ?a }
+  OPTIONAL { ?s schema:location/schema:name ?b } }"""
+_DATE_AND_PUBLISHER = """
+PREFIX schema: <https://schema.org/>
+SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
+  OPTIONAL { ?s schema:datePublished ?a }
+  OPTIONAL { ?s schema:publisher/schema:name ?b } }"""
 _NOTE_QUERIES = {
-    "meeting": """
-PREFIX schema: <https://schema.org/>
-SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
-  OPTIONAL { ?s schema:startDate ?a }
-  OPTIONAL { ?s schema:location/schema:name ?b } }""",
-    "event": """
-PREFIX schema: <https://schema.org/>
-SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
-  OPTIONAL { ?s schema:startDate ?a }
-  OPTIONAL { ?s schema:location/schema:name ?b } }""",
+    "meeting": _WHEN_AND_WHERE,
+    "event": _WHEN_AND_WHERE,
     "person": """
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -230,16 +232,8 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX schema: <https://schema.org/>
 SELECT ?s ?a WHERE { VALUES ?s { %s }
   OPTIONAL { ?s prov:wasAttributedTo/schema:name ?a } }""",
-    "work": """
-PREFIX schema: <https://schema.org/>
-SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
-  OPTIONAL { ?s schema:datePublished ?a }
-  OPTIONAL { ?s schema:publisher/schema:name ?b } }""",
-    "article": """
-PREFIX schema: <https://schema.org/>
-SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
-  OPTIONAL { ?s schema:datePublished ?a }
-  OPTIONAL { ?s schema:publisher/schema:name ?b } }""",
+    "work": _DATE_AND_PUBLISHER,
+    "article": _DATE_AND_PUBLISHER,
 }
 _PART_OF_QUERY = """
 PREFIX schema: <https://schema.org/>
