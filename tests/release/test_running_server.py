@@ -35,6 +35,18 @@ def _damaged_copy(folder: Path, target: Path) -> Path:
     return target
 
 
+def _three_releases(tmp_path: Path, built_dist: Path, built_nquads: Path
+                    ) -> tuple[Path, Path, Path, Path]:
+    """``dist`` linked to a good release, plus a newer good one and a damaged copy of it."""
+    good = tmp_path / "good"
+    shutil.copytree(built_dist.resolve(), good)
+    newer = publish_quads(quads_of(built_nquads, 1), tmp_path / "newer" / "dist").path
+    damaged = _damaged_copy(newer, tmp_path / "damaged")
+    dist = tmp_path / "dist"
+    dist.symlink_to(good)
+    return dist, good, newer, damaged
+
+
 def _wait(condition, seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -48,12 +60,7 @@ def _wait(condition, seconds: float = 30) -> bool:
 def test_a_damaged_new_release_is_refused_and_the_old_one_served_without_a_500(
     tmp_path, built_dist, built_nquads, start_server
 ):
-    good = tmp_path / "good"
-    shutil.copytree(built_dist.resolve(), good)
-    newer = publish_quads(quads_of(built_nquads, 1), tmp_path / "newer" / "dist").path
-    damaged = _damaged_copy(newer, tmp_path / "damaged")
-    dist = tmp_path / "dist"
-    dist.symlink_to(good)
+    dist, good, newer, damaged = _three_releases(tmp_path, built_dist, built_nquads)
     server = start_server(dist)  # two workers
     old_tag = f'"{release.read_manifest(good)["release"]}-'
     new_tag = f'"{release.read_manifest(newer)["release"]}-'
@@ -96,12 +103,7 @@ def test_a_damaged_new_release_is_refused_and_the_old_one_served_without_a_500(
 def test_the_holder_tries_a_refused_release_once(
     tmp_path, built_dist, built_nquads, monkeypatch
 ):
-    good = tmp_path / "good"
-    shutil.copytree(built_dist.resolve(), good)
-    newer = publish_quads(quads_of(built_nquads, 1), tmp_path / "newer" / "dist").path
-    damaged = _damaged_copy(newer, tmp_path / "damaged")
-    dist = tmp_path / "dist"
-    dist.symlink_to(good)
+    dist, good, newer, damaged = _three_releases(tmp_path, built_dist, built_nquads)
 
     clock = {"now": 1000.0}
     monkeypatch.setattr(store_module.time, "monotonic", lambda: clock["now"])
@@ -137,12 +139,7 @@ def test_the_holder_refuses_a_release_built_for_another_base(tmp_path, built_nqu
 def test_a_worker_that_starts_after_dist_moved_to_a_damaged_release_serves_the_verified_one(
     tmp_path, built_dist, built_nquads
 ):
-    good = tmp_path / "good"
-    shutil.copytree(built_dist.resolve(), good)
-    newer = publish_quads(quads_of(built_nquads, 1), tmp_path / "newer" / "dist").path
-    damaged = _damaged_copy(newer, tmp_path / "damaged")
-    dist = tmp_path / "dist"
-    dist.symlink_to(good)
+    dist, good, newer, damaged = _three_releases(tmp_path, built_dist, built_nquads)
     holder = DataHolder(dist, base=release.read_manifest(good)["base"], fallback=good)
     _point(dist, damaged)  # before this worker ever opened anything
     assert holder.current().source == good
