@@ -19,13 +19,11 @@ short grace before their workers are killed, so that a stop stays quick.
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import queue
 import select
 import signal
-import struct
 import subprocess
 import sys
 import threading
@@ -33,9 +31,10 @@ import time
 import weakref
 from dataclasses import dataclass, field
 
+from newsgraph.server.sparql import frames
+
 log = logging.getLogger(__name__)
 
-_LENGTH = struct.Struct(">I")
 START_TIMEOUT_S = 60.0
 
 
@@ -140,8 +139,7 @@ class Worker:
         return self.proc.pid
 
     def send(self, header: dict, body: bytes = b"") -> None:
-        raw = json.dumps({**header, "size": len(body)}, ensure_ascii=False).encode("utf-8")
-        data = memoryview(_LENGTH.pack(len(raw)) + raw + body)
+        data = memoryview(frames.encode(header, body))
         while data:
             data = data[os.write(self._out_fd, data):]
 
@@ -162,12 +160,20 @@ class Worker:
         return b"".join(chunks)
 
     def receive(self, deadline: float) -> tuple[dict, bytes]:
-        (length,) = _LENGTH.unpack(self._read(_LENGTH.size, deadline))
-        header = json.loads(self._read(length, deadline))
-        size = int(header.get("size") or 0)
-        # the answer is complete on the worker's side: give it time to arrive
-        body = self._read(size, max(deadline, time.monotonic() + 30)) if size else b""
-        return header, body
+        frame = frames.decode(
+            lambda n: self._read(n, deadline),
+            # the answer is complete on the worker's side: give it time to arrive
+            lambda n: self._read(n, max(deadline, time.monotonic() + 30)),
+        )
+        assert frame is not None  # _read raises rather than return a short read
+        return frame
+
+    def acknowledged(self, deadline: float) -> bool:
+        """Whether the worker took the query just sent (False: it died first)."""
+        try:
+            return self._read(1, deadline) == frames.RECEIVED
+        except WorkerFailed:
+            return False
 
     def kill(self) -> None:
         """Stop the process now (SIGKILL: the work stops too) and reap it."""
@@ -275,12 +281,12 @@ class QueryPool:
         # every idle worker may have died at once (the OOM killer, a kill by hand):
         # each is replaced, and the query waits for a live one
         for _ in range(self.slots):
-            if self._hand_over(worker, request):
+            if self._hand_over(worker, request, timeout_s):
                 return self._answer(worker, timeout_s)
             # the replacement may still be loading the data: wait for it (or
             # another) as long as the query itself could have run
             worker = self._borrow(max(self.queue_wait_s, timeout_s), admitted=True)
-        if self._hand_over(worker, request):
+        if self._hand_over(worker, request, timeout_s):
             return self._answer(worker, timeout_s)
         raise WorkerFailed("Every query worker was found dead; try again in a moment.",
                            retry_after=1)
@@ -311,13 +317,21 @@ class QueryPool:
             raise self._closed_error()
         return worker
 
-    def _hand_over(self, worker: Worker, request: dict) -> bool:
-        """Send the query; False (the worker discarded) if it was found dead."""
+    def _hand_over(self, worker: Worker, request: dict, timeout_s: float) -> bool:
+        """Send the query; False (the worker discarded) if it was found dead.
+
+        A worker killed while idle can still look alive for a moment (its other
+        threads are exiting, its pipes still open), so a query counts as handed
+        over only once the worker has acknowledged it.
+        """
         if worker.proc.poll() is None:
             try:
                 worker.send(request)
-                return True
+                if worker.acknowledged(time.monotonic() + timeout_s):
+                    return True
             except OSError:  # it died just now: EPIPE, the query never reached it
+                pass
+            except QueryTimeout:  # alive but not reading: as good as dead
                 pass
         log.warning("query worker %s was dead while idle (exit %s); replacing it",
                     worker.pid, worker.proc.poll())

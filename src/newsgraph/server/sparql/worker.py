@@ -6,20 +6,18 @@ whole process when the time limit passes (see ``pool.py``). The store is
 opened read-only; Internet sockets are forbidden (``sandbox.py``) unless the
 server allows some SERVICE endpoint.
 
-Frames on stdin/stdout: a 4-byte big-endian length, a JSON header, then
-``header["size"]`` bytes of body. The first frame in is the worker's spec; the
-first frame out says it is ready and which named graphs the store holds.
+Frames on stdin/stdout are those of ``frames.py``. The first frame in is the
+worker's spec; the first frame out says it is ready and which named graphs the
+store holds. Each query after that is acknowledged by one byte before it runs.
 
 Run as ``python -m newsgraph.server.sparql.worker`` (started by the pool, never by hand).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
-import struct
 import sys
 import threading
 import time
@@ -27,19 +25,16 @@ from typing import BinaryIO, NoReturn
 
 import pyoxigraph as ox
 
-from newsgraph.server.sparql import results
+from newsgraph.server.sparql import frames, results
 from newsgraph.server.sparql.sandbox import deny_internet_sockets
 from newsgraph.server.store import FILE_FORMATS
 
-_LENGTH = struct.Struct(">I")
 # the answer byte cap when a request names none (Settings.sparql_max_answer_bytes)
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 
 def write_frame(out: BinaryIO, header: dict, body: bytes = b"") -> None:
-    header = {**header, "size": len(body)}
-    raw = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    out.write(_LENGTH.pack(len(raw)) + raw + body)
+    out.write(frames.encode(header, body))
     out.flush()
 
 
@@ -55,15 +50,7 @@ def _read_exactly(stream: BinaryIO, n: int) -> bytes | None:
 
 
 def read_frame(stream: BinaryIO) -> tuple[dict, bytes] | None:
-    raw = _read_exactly(stream, _LENGTH.size)
-    if raw is None:
-        return None
-    head = _read_exactly(stream, _LENGTH.unpack(raw)[0])
-    if head is None:
-        return None
-    header = json.loads(head)
-    body = _read_exactly(stream, header.get("size", 0)) if header.get("size") else b""
-    return header, body or b""
+    return frames.decode(lambda n: _read_exactly(stream, n))
 
 
 def open_store(kind: str, path: str, dump: str | None = None, quads: int | None = None
@@ -252,8 +239,17 @@ def main() -> int:
         frame = read_frame(stdin)
         if frame is None:
             return 0
+        _acknowledge(stdout)
         header, body = execute(store, frame[0], prefixes)
         _answer(stdout, header, body)
+
+
+def _acknowledge(out: BinaryIO) -> None:
+    try:
+        out.write(frames.RECEIVED)
+        out.flush()
+    except BrokenPipeError:
+        _parent_gone()
 
 
 def _answer(out: BinaryIO, header: dict, body: bytes = b"") -> None:
