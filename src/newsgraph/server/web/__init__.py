@@ -7,6 +7,7 @@ Blueprints per area of the HTTP interface (see docs/http.md):
 * ``sparql`` — ``/sparql``
 * ``reconcile`` — ``/reconcile``
 * ``search`` — ``/search``
+* ``meetings`` — ``/meetings`` in time order and ``/network``, who met whom
 * ``tables`` — ``/tables``: CSV and JSON of people, meetings, statements, mentions
 
 The data is opened lazily in each worker process (a pyoxigraph store must not
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, data: Path | None = None,
         entity_pages,
         landing,
         linked_data,
+        meetings,
         reconcile,
         search,
         sparql,
@@ -139,6 +141,7 @@ def create_app(settings: Settings | None = None, data: Path | None = None,
     app.register_blueprint(reconcile.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(tables.bp)
+    app.register_blueprint(meetings.bp)
     entity_pages.init_app(app)
     app.after_request(_common_headers)
     sparql.install_fast_path(app)

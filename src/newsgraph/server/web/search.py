@@ -5,8 +5,9 @@ A reader types part of a name as it comes to mind ("alvarez", "wang xiao",
 matches the start of a word of a name, an alias or a statement's text. Hits are
 ranked: the whole name, then a name starting with the query, then every word
 in one name (an alias counting a little less than the main name at each step),
-then a statement's words; ties go by kind (people first) and name. The words come from the release's name index (built
-once per release, shared with ``/reconcile``), so a search costs no query.
+then a statement's words; ties go by kind (people first) and name. The words
+come from the release's name index (built once per release, shared with
+``/reconcile``), so a search costs no query.
 
 HTML for people, JSON (``Accept: application/json`` or ``format=json``) for
 programs; both paginated with ``page=``.
