@@ -21,6 +21,7 @@ from newsgraph import iris
 from newsgraph.iris import PREFIXES, split_thing, thing_of
 from newsgraph.names import fold
 from newsgraph.server.store import OpenRelease
+from newsgraph.server.web import current_release
 from newsgraph.server.web.describe import (
     NIF_ISSTRING,
     RDF_TYPE,
@@ -29,6 +30,8 @@ from newsgraph.server.web.describe import (
     labels_for,
 )
 from newsgraph.server.web.negotiation import FORMATS
+from newsgraph.server.web.profiles import card as card_of
+from newsgraph.server.web.profiles import mentioned_in
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -497,9 +500,12 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         key = desc.labels.get(t.predicate.value) or linker.curie(t.predicate.value)
         incoming.setdefault(key, []).append(_value(t.subject, desc, linker, desc.iri))
     more = "/" + desc.more_path if desc.more_path else None
+    card = card_of(current_release(), desc.iri, kind, base) if parts else None
     page = {
         "iri": desc.iri,
-        "title": display_label(desc, desc.iri, base),
+        "title": (card.title if card and card.title else display_label(desc, desc.iri, base)),
+        "card": card,
+        "mentioned_in": mentioned_in(evidence) if card and kind != "article" else [],
         "kind": kind,
         "kind_label": KIND_LABELS.get(kind, ""),
         "types": types,
