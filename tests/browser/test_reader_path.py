@@ -19,7 +19,10 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 READER_PAGES = ("/search?q=wang", "/meetings", "/network", "/tables", "/no/such/page",
-                "/meetings?person=bruno-rodriguez-parrilla")
+                "/meetings?person=bruno-rodriguez-parrilla", "/doc/person/wang-xiaohong",
+                "/doc/meeting/wang-xiaohong-alvarez-casas-beijing-2025-08-22",
+                "/doc/article/cubaheadlines-309517", "/", "/def", "/shapes", "/dataset",
+                "/dumps", "/sparql", "/doc/statement/alvarez-cuba-to-improve-coordination")
 
 
 def _shoot(browser, folder: Path, name: str) -> None:
@@ -78,6 +81,7 @@ def test_the_readers_pages_fit_a_phone(browser, live_server, tmp_path_factory):
     shots = tmp_path_factory.mktemp("screenshots-390")
     print(f"screenshots in {shots}")
     browser.set_window_size(390, 844)
+    too_wide: list[str] = []
     try:
         for path in READER_PAGES:
             browser.get(live_server.url + path)
@@ -88,6 +92,34 @@ def test_the_readers_pages_fit_a_phone(browser, live_server, tmp_path_factory):
                 ".map(e => e.tagName + '.' + e.className)")
             scroll = browser.execute_script("return document.documentElement.scrollWidth")
             _shoot(browser, shots, path.strip("/").replace("/", "_").replace("?", "_") or "home")
-            assert scroll <= width, f"{path}: {scroll} px wide at {width} px: {wide[:5]}"
+            too_wide.extend([f"{path}: {scroll} px wide at {width} px: {wide[:5]}"]
+                            if scroll > width else [])
+        assert not too_wide, too_wide
     finally:
         browser.set_window_size(1280, 1600)
+
+
+def _background(element) -> str:
+    return element.value_of_css_property("background-color")
+
+
+def test_the_article_text_marks_kinds_that_a_reader_switches_on_and_off(browser, live_server):
+    browser.set_window_size(1280, 1600)
+    browser.get(live_server.url + "/doc/article/cubaheadlines-309517")
+    text = browser.find_element(By.ID, "article-text")
+    people = text.find_elements(By.CSS_SELECTOR, "a.mention.g-person")
+    offices = text.find_elements(By.CSS_SELECTOR, "a.mention.g-office")
+    claims = text.find_elements(By.CSS_SELECTOR, "a.mention.g-claim")
+    assert people and offices and claims
+    clear = "rgba(0, 0, 0, 0)"
+    assert _background(people[0]) != clear  # people are marked at first
+    assert _background(offices[0]) == clear  # offices are not
+    assert claims[0].value_of_css_property("border-bottom-style") == "dashed"
+    browser.find_element(By.CSS_SELECTOR, 'label[for="show-office"]').click()
+    assert _background(offices[0]) != clear
+    browser.find_element(By.CSS_SELECTOR, 'label[for="show-person"]').click()
+    assert _background(people[0]) == clear
+    # the outlet, date and original are at the top, before the text
+    card = browser.find_element(By.CSS_SELECTOR, "section.card")
+    assert card.location["y"] < text.location["y"]
+    assert "cubaheadlines.com" in card.text

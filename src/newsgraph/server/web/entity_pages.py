@@ -30,8 +30,13 @@ from newsgraph.server.web.describe import (
     labels_for,
 )
 from newsgraph.server.web.negotiation import FORMATS
+from newsgraph.server.web.profiles import (
+    GROUP_OF_KIND,
+    READING_GROUPS,
+    editorial_claims,
+    mentioned_in,
+)
 from newsgraph.server.web.profiles import card as card_of
-from newsgraph.server.web.profiles import mentioned_in
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -386,10 +391,12 @@ def _href_from(desc: Description, linker: Linker, iri: str) -> str | None:
 
 
 def _segments(
-    text: str, mentions: list[Mention], desc: Description, linker: Linker
+    text: str, mentions: list[Mention], desc: Description, linker: Linker,
+    claims: frozenset[str] = frozenset(),
 ) -> list[Segment]:
     """The text cut at every span boundary; each piece linked to the most
-    specific thing whose evidence covers it."""
+    specific thing whose evidence covers it, and marked by the legend group of
+    that thing (``profiles.READING_GROUPS``)."""
     cuts = sorted({0, len(text), *(m.begin for m in mentions), *(m.end for m in mentions)})
     starts: dict[int, list[str]] = {}
     for m in mentions:
@@ -416,7 +423,8 @@ def _segments(
                 href=_href_from(desc, linker, thing),
                 title="; ".join(names),
                 depth=min(len(covering), 3),
-                kind=parts[0] if parts else "",
+                kind="claim" if thing in claims else GROUP_OF_KIND.get(
+                    parts[0] if parts else "", "topic"),
                 anchors=anchors,
             )
         )
@@ -515,7 +523,9 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         "incoming": sorted(incoming.items()),
         "incoming_more": more,
         "is_article": is_article,
-        "segments": _segments(desc.text, desc.mentions, desc, linker) if is_article else [],
+        "segments": _segments(desc.text, desc.mentions, desc, linker,
+                              editorial_claims(current_release())) if is_article else [],
+        "groups": READING_GROUPS,
         "mentions": _mention_list(desc, linker) if is_article else [],
     }
     alts = alternates(path_stem)

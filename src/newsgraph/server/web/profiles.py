@@ -441,3 +441,34 @@ def mentioned_in(evidence: list[dict[str, Any]]) -> list[Item]:
             seen[article] = Item(s["source"], s["href"],
                                  quote=f"{s['before']}{s['anchor']}{s['after']}".strip())
     return list(seen.values())
+
+
+# -------------------------------------------------------------- an article's text
+# What a highlighted stretch is marked as, in the legend of an article's text:
+# (group, label, shown at first). Each kind of thing falls in one group; a
+# statement the outlet makes itself is a "claim", told apart from quotes.
+READING_GROUPS: tuple[tuple[str, str, bool], ...] = (
+    ("person", "People", True),
+    ("organization", "Organisations", True),
+    ("place", "Places", True),
+    ("date", "Dates and meetings", True),
+    ("quote", "Quotes", True),
+    ("claim", "The outlet's own claims", True),
+    ("office", "Offices", False),
+    ("source", "Sources", False),
+    ("topic", "Topics", False),
+)
+GROUP_OF_KIND = {
+    "person": "person", "organization": "organization", "place": "place",
+    "meeting": "date", "event": "date", "statement": "quote", "post": "office",
+    "tenure": "office", "work": "source", "article": "source", "concept": "topic",
+}
+
+
+def editorial_claims(release: OpenRelease) -> frozenset[str]:
+    """The statements an outlet makes in its own voice (not quoting anyone)."""
+    def read() -> frozenset[str]:
+        rows = _select(release, "SELECT ?s WHERE { ?s a ng:EditorialClaim }", ("s",))
+        return frozenset(r["s"] for r in rows)
+
+    return release.once(("editorial-claims",), read)
