@@ -55,7 +55,19 @@ def test_search_a_person_their_meeting_the_network_and_a_csv(
     assert items and all("Álvarez" in li.text for li in items)
     items[0].find_element(By.CSS_SELECTOR, "a").click()
     assert urlsplit(browser.current_url).path.startswith("/doc/meeting/")
+    assert "Who took part" in browser.find_element(By.CSS_SELECTOR, "section.card").text
     same_origin_only(browser, origin)
+
+    # the article, at the sentence the meeting's evidence is in
+    browser.find_element(By.CSS_SELECTOR, ".evidence figcaption a").click()
+    at = urlsplit(browser.current_url)
+    assert at.path.startswith("/doc/article/") and at.fragment.startswith("char=")
+    target = browser.find_element(By.ID, at.fragment)
+    top = browser.execute_script(
+        "return [arguments[0].getBoundingClientRect().top, window.innerHeight, window.scrollY]",
+        target)
+    assert -2 <= top[0] < top[1], top  # scrolled to it (to the sub-pixel)
+    _shoot(browser, shots, "article-at-sentence-1280")
 
     # the network: the pair is drawn and its line leads to their meetings together
     browser.get(origin + "/network")

@@ -89,3 +89,17 @@ def test_every_card_keeps_all_the_data_below_it(client, path: str) -> None:
     body = client.get(path, headers=PAGE).data.decode()
     card_at, all_data_at = body.index('class="card'), body.index('id="all-data"')
     assert card_at < all_data_at < body.index('table class="facts"')
+
+
+def test_each_list_on_a_card_links_the_query_that_gives_it(client, union) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    body = client.get("/doc/person/bruno-rodriguez-parrilla", headers=PAGE).data.decode()
+    lines, _ = read_card(body)
+    hrefs = [part.split('"')[0].replace("&amp;", "&") for part in body.split('href="')
+             if part.startswith("/sparql?query=")]
+    queries = [parse_qs(urlsplit(h).query)["query"][0] for h in hrefs]
+    meetings_query = next(q for q in queries if "?m a ng:Meeting" in q)
+    assert len({str(r.m) for r in union.query(meetings_query)}) == len(lines["Meetings"])
+    said_query = next(q for q in queries if "?s a ng:Statement" in q)
+    assert len({str(r.s) for r in union.query(said_query)}) == len(lines["Said"])

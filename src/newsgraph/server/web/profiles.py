@@ -95,12 +95,28 @@ class Card:
     kind: str
     title: str | None = None  # a better page title than the name, where there is one
     facts: list[tuple[str, list[Item]]] = field(default_factory=list)  # (label, items)
-    lists: list[tuple[str, list[Item]]] = field(default_factory=list)
+    lists: list[Panel] = field(default_factory=list)
 
 
-def _select(release: OpenRelease, query: str, names: tuple[str, ...]) -> list[dict[str, str]]:
-    rows = []
-    for sol in release.select(_P + query):
+@dataclass
+class Panel:
+    """A list on a card, with the SPARQL query that gave it (linked, as Scholia does)."""
+
+    label: str
+    items: list[Item]
+    query: str = ""
+
+
+class Rows(list):
+    """Rows of a SELECT, and the query that gave them."""
+
+    query: str = ""
+
+
+def _select(release: OpenRelease, query: str, names: tuple[str, ...]) -> Rows:
+    rows = Rows()
+    rows.query = _P + query
+    for sol in release.select(rows.query):
         row: dict[str, str] = {}
         for name in names:
             term = sol[name]
@@ -175,8 +191,9 @@ SELECT ?m ?m_name ?date ?place ?place_name ?other ?other_name ?capacity ?capacit
   {_named("m")}
 }} ORDER BY ?date ?m ?other_name""", ("m", "m_name", "date", "place", "place_name", "other",
                                      "other_name", "capacity", "capacity_name", "role_name"))
-    card.lists.append((LABELS["meetings"], _meeting_items(meetings, link)))
-    card.lists.append((LABELS["said"], _said(release, f"?s prov:wasAttributedTo {t} .", link)))
+    card.lists.append(Panel(LABELS["meetings"], _meeting_items(meetings, link), meetings.query))
+    card.lists.append(Panel(LABELS["said"], *_said(release, f"?s prov:wasAttributedTo {t} .",
+                                                  link)))
     return card
 
 
@@ -203,7 +220,7 @@ def _meeting_items(rows: list[dict[str, str]], link: _Linker) -> list[Item]:
     return list(by_meeting.values())
 
 
-def _said(release: OpenRelease, pattern: str, link: _Linker) -> list[Item]:
+def _said(release: OpenRelease, pattern: str, link: _Linker) -> tuple[list[Item], str]:
     """Statements ``?s`` that ``pattern`` (a graph pattern) selects, each with its
     chain of sources."""
     rows = _select(release, f"""
@@ -239,7 +256,7 @@ SELECT ?s ?text ?kind_name ?speaker ?speaker_name ?m ?m_name ?date ?source ?sour
                       (row.get("outlet_name", "the article"), link.href(row["article"]))]
         items[s] = Item(row.get("kind_name", ""), link.href(s), quote=row["text"], parts=parts,
                         date=row.get("date", ""))
-    return list(items.values())
+    return list(items.values()), rows.query
 
 
 def _meeting(release: OpenRelease, iri: str, link: _Linker) -> Card:
@@ -273,15 +290,16 @@ SELECT ?p ?p_name ?role_name ?capacity ?capacity_name WHERE {{
             row.get("role_name", ""),
             f"{LABELS['as']} {row['capacity_name']}" if row.get("capacity_name") else "") if x))
         for row in who]))
-    card.lists.append((LABELS["said_there"], _said(release, f"?s prov:wasGeneratedBy {t} .", link)))
+    card.lists.append(Panel(LABELS["said_there"],
+                            *_said(release, f"?s prov:wasGeneratedBy {t} .", link)))
     sources = _select(release, f"""
 SELECT DISTINCT ?src ?src_name ?date WHERE {{
   {{ {t} ng:evidence/nif:referenceContext ?src }} UNION {{ {t} prov:wasDerivedFrom ?src }}
   {_named("src")} OPTIONAL {{ ?src schema:datePublished ?date }}
 }} ORDER BY ?date ?src""", ("src", "src_name", "date"))
-    card.lists.append((LABELS["sources"], [Item(r.get("src_name", r["src"]),
-                                                link.href(r["src"]), date=r.get("date", ""))
-                                           for r in sources]))
+    card.lists.append(Panel(LABELS["sources"], [Item(r.get("src_name", r["src"]),
+                                                     link.href(r["src"]), date=r.get("date", ""))
+                                                for r in sources], sources.query))
     return card
 
 
@@ -320,7 +338,7 @@ SELECT ?name ?outlet ?outlet_name ?date ?url ?lang ?based ?based_name ?based_url
 def _statement(release: OpenRelease, iri: str, link: _Linker) -> Card:
     t = sparql_term(ox.NamedNode(iri))
     card = Card("statement")
-    said = _said(release, f"VALUES ?s {{ {t} }}", link)
+    said, query = _said(release, f"VALUES ?s {{ {t} }}", link)
     if said:
         item = said[0]
         speaker = next((text for (label, _), (text, _) in zip(item.parts, item.parts[1:],
@@ -330,7 +348,7 @@ def _statement(release: OpenRelease, iri: str, link: _Linker) -> Card:
             (item.quote or "")[:87].rstrip() + "…")
         card.title = f"{speaker}: “{short}”" if speaker else f"“{short}”"
         card.facts.append((LABELS["kind"], [Item(item.text)]))
-        card.lists.append((LABELS["said"], said))
+        card.lists.append(Panel(LABELS["said"], said, query))
     return card
 
 
@@ -358,10 +376,10 @@ SELECT DISTINCT ?p ?p_name ?post_name ?start ?end WHERE {{
   {_named("p")} {_named("post")}
 }} ORDER BY ?post_name DESC(?start)""", ("p", "p_name", "post_name", "start", "end"))
     if people:
-        card.lists.append((LABELS["people"], [
+        card.lists.append(Panel(LABELS["people"], [
             Item(r.get("p_name", r["p"]), link.href(r["p"]), " · ".join(x for x in (
                 r.get("post_name", ""), _span(r.get("start"), r.get("end"))) if x))
-            for r in people]))
+            for r in people], people.query))
     return card
 
 
@@ -380,8 +398,9 @@ SELECT ?m ?m_name ?date WHERE {{
   FILTER(?place = {t} || EXISTS {{ ?place schema:containedInPlace {t} }})
   OPTIONAL {{ ?m schema:startDate ?date }} {_named("m")}
 }} ORDER BY ?date ?m""", ("m", "m_name", "date"))
-    card.lists.append((LABELS["held_here"], [Item(r.get("m_name", r["m"]), link.href(r["m"]),
-                                                  date=r.get("date", "")) for r in held]))
+    card.lists.append(Panel(LABELS["held_here"], [
+        Item(r.get("m_name", r["m"]), link.href(r["m"]), date=r.get("date", "")) for r in held],
+        held.query))
     return card
 
 
