@@ -40,6 +40,7 @@ PREFIX time: <http://www.w3.org/2006/time#>
 PREFIX wd: <http://www.wikidata.org/entity/>
 """
 WIKIDATA = "http://www.wikidata.org/entity/"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,27 @@ def _json(table: Table) -> Iterator[bytes]:
         obj = {k: v for k, v in zip(names, row, strict=True) if v != ""}
         yield (("," if i else "") + "\n" + json.dumps(obj, ensure_ascii=False)).encode("utf-8")
     yield b"\n]\n"
+
+
+def distribution_triples(dataset: str, base: str) -> list[ox.Triple]:
+    """The tables as DCAT distributions of the dataset, for ``/dataset``."""
+    dcat, dct = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
+    out = []
+    for t in TABLES_LIST:
+        for ext, media in (("csv", "text/csv"), ("json", "application/json")):
+            url = ox.NamedNode(f"{base}tables/{t.name}.{ext}")
+            out += [
+                ox.Triple(ox.NamedNode(dataset), ox.NamedNode(dcat + "distribution"), url),
+                ox.Triple(url, ox.NamedNode(_RDF_TYPE), ox.NamedNode(dcat + "Distribution")),
+                ox.Triple(url, ox.NamedNode(dcat + "accessURL"), url),
+                ox.Triple(url, ox.NamedNode(dcat + "mediaType"),
+                          ox.NamedNode("https://www.iana.org/assignments/media-types/" + media)),
+                ox.Triple(url, ox.NamedNode(dct + "title"),
+                          ox.Literal(f"{t.title} ({ext.upper()})", language="en")),
+                ox.Triple(url, ox.NamedNode(dct + "description"),
+                          ox.Literal(t.about, language="en")),
+            ]
+    return out
 
 
 def sparql_href(table: Table) -> str:
