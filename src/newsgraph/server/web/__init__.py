@@ -196,6 +196,8 @@ def error_response(status: int, message: str, headers: Mapping[str, str] | None 
         resp.vary.add("Accept")
     else:
         resp = Response(f"{message}\n", status=status, mimetype="text/plain")
+        if status == 404 and has_request_context():
+            resp.vary.add("Accept")  # a browser would have had the page
     for name, value in (headers or {}).items():
         resp.headers[name] = value
     return resp
