@@ -63,19 +63,23 @@ _P = """PREFIX schema: <https://schema.org/>
 PREFIX ng: <https://w3id.org/newsgraph/def#>
 PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
 PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX time: <http://www.w3.org/2006/time#>
 """
-_NAME = "COALESCE(?{v}_n, ?{v}_l)"
+# a list on a card shows this many; the rest are a link away (a head of state
+# met in thousands of meetings must not make a page of thousands of lines)
+CARD_LIST_CAP = 25
+_CHUNK = 200  # IRIs in one VALUES block
 
-
-def _named(var: str) -> str:
-    """OPTIONAL patterns giving ``?{var}_name`` from schema:name or skos:prefLabel."""
-    return (f"OPTIONAL {{ ?{var} schema:name ?{var}_n }} OPTIONAL {{ ?{var} skos:prefLabel "
-            f"?{var}_l }} BIND({_NAME.format(v=var)} AS ?{var}_name)")
+SCHEMA, NG, NIF, ORG = ("https://schema.org/", "https://w3id.org/newsgraph/def#",
+                        "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
+                        "http://www.w3.org/ns/org#")
+PROV, SKOS, TIME = ("http://www.w3.org/ns/prov#", "http://www.w3.org/2004/02/skos/core#",
+                    "http://www.w3.org/2006/time#")
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_NAMES = (SCHEMA + "name", SKOS + "prefLabel", RDFS_LABEL)
 
 
 @dataclass
@@ -100,30 +104,85 @@ class Card:
 
 @dataclass
 class Panel:
-    """A list on a card, with the SPARQL query that gave it (linked, as Scholia does)."""
+    """A list on a card, with a SPARQL query that gives it (linked, as Scholia does),
+    its full length and, when it is cut at ``CARD_LIST_CAP``, where the rest is."""
 
     label: str
     items: list[Item]
     query: str = ""
+    total: int = 0
+    more: str | None = None
 
 
-class Rows(list):
-    """Rows of a SELECT, and the query that gave them."""
+class Near:
+    """The neighbourhood of one thing, read a step at a time.
 
-    query: str = ""
+    Each step is one query anchored on IRIs already known (``VALUES``, or a
+    pattern ending in the thing itself), never a pattern the store must match
+    against everything, so a card costs a few small queries whatever the size
+    of the data (and a few round trips to a remote store).
+    """
+
+    def __init__(self, release: OpenRelease) -> None:
+        self.release = release
+        self.facts: dict[str, dict[str, list[ox.NamedNode | ox.Literal]]] = {}
+
+    def load(self, iris: list[str] | set[str]) -> None:
+        """Read the outgoing triples of each of ``iris`` not read yet."""
+        todo = sorted({i for i in iris if i and i not in self.facts})
+        for i in range(0, len(todo), _CHUNK):
+            chunk = todo[i:i + _CHUNK]
+            for iri in chunk:
+                self.facts[iri] = {}
+            values = " ".join(sparql_term(ox.NamedNode(x)) for x in chunk)
+            for row in self.release.select(
+                    f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}"):
+                obj = row["o"]
+                if isinstance(obj, ox.NamedNode | ox.Literal):
+                    self.facts[row["s"].value].setdefault(row["p"].value, []).append(obj)
+
+    def pointing(self, predicate: str, iri: str) -> list[str]:
+        """The subjects of ``?s <predicate> <iri>``, sorted."""
+        rows = self.release.select(
+            f"SELECT DISTINCT ?s WHERE {{ ?s {sparql_term(ox.NamedNode(predicate))} "
+            f"{sparql_term(ox.NamedNode(iri))} }}")
+        return sorted(r["s"].value for r in rows if isinstance(r["s"], ox.NamedNode))
+
+    def all(self, iri: str | None, predicate: str) -> list[str]:
+        if not iri:
+            return []
+        self.load([iri])
+        return sorted({t.value for t in self.facts[iri].get(predicate, [])})
+
+    def one(self, iri: str | None, predicate: str) -> str | None:
+        found = self.all(iri, predicate)
+        return found[0] if found else None
+
+    def follow(self, iris: list[str], predicate: str) -> dict[str, list[str]]:
+        """For each of ``iris``, its objects by ``predicate`` (read in one step)."""
+        self.load(iris)
+        return {i: sorted({t.value for t in self.facts[i].get(predicate, [])}) for i in iris}
+
+    def names(self, iris: list[str] | set[str]) -> dict[str, str]:
+        """A name for each of ``iris``: schema:name, skos:prefLabel or rdfs:label."""
+        self.load(iris)
+        out = {}
+        for iri in iris:
+            for predicate in _NAMES:
+                found = sorted(t.value for t in self.facts.get(iri, {}).get(predicate, []))
+                if found:
+                    out[iri] = found[0]
+                    break
+        return out
+
+    def name(self, iri: str) -> str:
+        return self.names([iri]).get(iri) or iri.rsplit("/", 1)[-1]
 
 
-def _select(release: OpenRelease, query: str, names: tuple[str, ...]) -> Rows:
-    rows = Rows()
-    rows.query = _P + query
-    for sol in release.select(rows.query):
-        row: dict[str, str] = {}
-        for name in names:
-            term = sol[name]
-            if term is not None:
-                row[name] = term.value
-        rows.append(row)
-    return rows
+def _capped(items: list[Item], more_href: str | None) -> tuple[list[Item], str | None]:
+    if len(items) <= CARD_LIST_CAP:
+        return items, None
+    return items[:CARD_LIST_CAP], more_href
 
 
 class _Linker:
@@ -148,286 +207,294 @@ def _span(start: str | None, end: str | None) -> str:
     return ""
 
 
+def _q(text: str) -> str:
+    return _P + text.strip() + "\n"
+
+
+def _date_of(near: Near, interval: str | None, edge: str) -> str | None:
+    instant = near.one(interval, TIME + edge)
+    return near.one(instant, TIME + "inXSDDate")
+
+
 def _person(release: OpenRelease, iri: str, link: _Linker) -> Card:
-    t = sparql_term(ox.NamedNode(iri))
+    near, t = Near(release), sparql_term(ox.NamedNode(iri))
     card = Card("person")
-    offices = _select(release, f"""
-SELECT DISTINCT ?post ?post_name ?start ?end ?country ?country_name WHERE {{
-  {{ ?tenure org:member {t} ; ng:post ?post .
-     OPTIONAL {{ ?tenure org:memberDuring ?i
-       OPTIONAL {{ ?i time:hasBeginning/time:inXSDDate ?start }}
-       OPTIONAL {{ ?i time:hasEnd/time:inXSDDate ?end }} }}
-     OPTIONAL {{ ?tenure org:organization/schema:location ?country .
-                ?country a schema:Country }} }}
-  UNION {{ {t} org:holds ?post
-           FILTER NOT EXISTS {{ ?other org:member {t} ; ng:post ?post }} }}
-  {_named("post")} {_named("country")}
-}} ORDER BY DESC(?start) ?post_name""", ("post", "post_name", "start", "end", "country",
-                                        "country_name"))
-    items, countries = [], {}
-    for row in offices:
-        note = _span(row.get("start"), row.get("end"))
-        if row.get("start") and not row.get("end"):
+    tenures = near.pointing(ORG + "member", iri)
+    near.load(tenures)
+    held = set(near.all(iri, ORG + "holds"))
+    intervals = {ten: near.one(ten, ORG + "memberDuring") for ten in tenures}
+    near.load([i for i in intervals.values() if i])
+    offices: list[tuple[str, str | None, str | None]] = []  # post, start, end
+    for ten in tenures:
+        post = near.one(ten, NG + "post")
+        if post:
+            held.discard(post)
+            offices.append((post, _date_of(near, intervals[ten], "hasBeginning"),
+                            _date_of(near, intervals[ten], "hasEnd")))
+    offices += [(post, None, None) for post in sorted(held)]
+    organisations = [o for o in (near.one(ten, ORG + "organization") for ten in tenures) if o]
+    places = near.follow(organisations, SCHEMA + "location")
+    near.load({p for ps in places.values() for p in ps})
+    countries = sorted({p for ps in places.values() for p in ps
+                        if SCHEMA + "Country" in near.all(p, RDF_TYPE)})
+    names = near.names({post for post, _, _ in offices} | set(countries))
+    items = []
+    # the latest office first; offices without dates last
+    for post, start, end in sorted(offices, key=lambda o: (o[1] is not None, o[1] or ""),
+                                   reverse=True):
+        note = _span(start, end)
+        if start and not end:
             note = f"{note} ({LABELS['current']})"
-        items.append(Item(row.get("post_name", row["post"]), link.href(row["post"]), note))
-        if row.get("country"):
-            countries[row["country"]] = row.get("country_name", row["country"])
+        items.append(Item(names.get(post, post), link.href(post), note))
     if items:
         card.facts.append((LABELS["offices"], items))
     if countries:
-        card.facts.append((LABELS["country"], [Item(n, link.href(c))
-                                               for c, n in sorted(countries.items())]))
-    meetings = _select(release, f"""
-SELECT ?m ?m_name ?date ?place ?place_name ?other ?other_name ?capacity ?capacity_name
-       ?role_name WHERE {{
-  ?m a ng:Meeting ; prov:qualifiedAssociation ?a .
-  ?a prov:agent {t} .
-  OPTIONAL {{ ?a ng:capacity ?capacity {_named("capacity")} }}
-  OPTIONAL {{ ?a prov:hadRole ?role {_named("role")} }}
-  OPTIONAL {{ ?m schema:startDate ?date }}
-  OPTIONAL {{ ?m schema:location ?place {_named("place")} }}
-  OPTIONAL {{ ?m prov:qualifiedAssociation/prov:agent ?other FILTER(?other != {t})
-             {_named("other")} }}
-  {_named("m")}
-}} ORDER BY ?date ?m ?other_name""", ("m", "m_name", "date", "place", "place_name", "other",
-                                     "other_name", "capacity", "capacity_name", "role_name"))
-    card.lists.append(Panel(LABELS["meetings"], _meeting_items(meetings, link), meetings.query))
-    card.lists.append(Panel(LABELS["said"], *_said(release, f"?s prov:wasAttributedTo {t} .",
-                                                  link)))
+        card.facts.append((LABELS["country"], [Item(names.get(c, c), link.href(c))
+                                               for c in countries]))
+    card.lists.append(_meetings_of(near, iri, link, t))
+    card.lists.append(_said(near, near.pointing(PROV + "wasAttributedTo", iri), link, _q(f"""
+SELECT ?s ?text WHERE {{ ?s prov:wasAttributedTo {t} ; a ng:Statement ; schema:text ?text }}""")))
     return card
 
 
-def _meeting_items(rows: list[dict[str, str]], link: _Linker) -> list[Item]:
-    by_meeting: dict[str, Item] = {}
-    others: dict[str, list[tuple[str, str | None]]] = {}
-    for row in rows:
-        m = row["m"]
-        if m not in by_meeting:
-            note = " · ".join(x for x in (
-                f"{LABELS['at']} {row['place_name']}" if row.get("place_name") else "",
-                f"{LABELS['as']} {row['capacity_name']}" if row.get("capacity_name") else "",
-                row.get("role_name", "")) if x)
-            by_meeting[m] = Item(row.get("m_name", m), link.href(m), note,
-                                 date=row.get("date", ""))
-            others[m] = []
-        if row.get("other"):
-            who = (row.get("other_name", row["other"]), link.href(row["other"]))
-            if who not in others[m]:
-                others[m].append(who)
-    for m, item in by_meeting.items():
-        if others[m]:
-            item.parts = [(LABELS["with"], None), *others[m]]
-    return list(by_meeting.values())
+def _meetings_of(near: Near, iri: str, link: _Linker, t: str) -> Panel:
+    meetings: dict[str, str] = {}  # meeting -> this agent's association in it
+    for row in near.release.select(
+            f"SELECT ?m ?a WHERE {{ ?a {sparql_term(ox.NamedNode(PROV + 'agent'))} {t} . "
+            f"?m {sparql_term(ox.NamedNode(PROV + 'qualifiedAssociation'))} ?a }}"):
+        meetings[row["m"].value] = row["a"].value
+    associations = sorted(set(meetings.values()))
+    others = near.follow(list(meetings), PROV + "qualifiedAssociation")
+    near.load({a for assocs in others.values() for a in assocs} | set(associations))
+    agents = {a: near.one(a, PROV + "agent") for assocs in others.values() for a in assocs}
+    capacity = {a: near.one(a, NG + "capacity") for a in associations}
+    role = {a: near.one(a, PROV + "hadRole") for a in associations}
+    place = {m: near.one(m, SCHEMA + "location") for m in meetings}
+    names = near.names(set(meetings) | {x for x in (*agents.values(), *capacity.values(),
+                                                    *role.values(), *place.values()) if x})
+    items = []
+    for m, assoc in meetings.items():
+        note = " · ".join(x for x in (
+            f"{LABELS['at']} {names[place[m]]}" if place[m] in names else "",
+            f"{LABELS['as']} {names[capacity[assoc]]}" if capacity[assoc] in names else "",
+            names.get(role[assoc] or "", "")) if x)
+        with_whom = sorted({agents[a] for a in others[m] if agents.get(a) and agents[a] != iri},
+                           key=lambda w: names.get(w, w))
+        item = Item(names.get(m, m), link.href(m), note,
+                    date=near.one(m, SCHEMA + "startDate") or "")
+        if with_whom:
+            item.parts = [(LABELS["with"], None),
+                          *((names.get(w, w), link.href(w)) for w in with_whom)]
+        items.append(item)
+    items.sort(key=lambda i: (i.date == "", i.date, i.text))
+    shown, more = _capped(items, f"/meetings?person={iri.rsplit('/', 1)[-1]}")
+    return Panel(LABELS["meetings"], shown, _q(f"""
+SELECT ?m ?date WHERE {{ ?m a ng:Meeting ; prov:qualifiedAssociation/prov:agent {t}
+  OPTIONAL {{ ?m schema:startDate ?date }} }} ORDER BY ?date"""), total=len(items), more=more)
 
 
-def _said(release: OpenRelease, pattern: str, link: _Linker) -> tuple[list[Item], str]:
-    """Statements ``?s`` that ``pattern`` (a graph pattern) selects, each with its
-    chain of sources."""
-    rows = _select(release, f"""
-SELECT ?s ?text ?kind_name ?speaker ?speaker_name ?m ?m_name ?date ?source ?source_name
-       ?article ?outlet_name WHERE {{
-  {pattern}
-  ?s a ng:Statement ; schema:text ?text ; a ?kind .
-  ?kind rdfs:subClassOf ng:Statement ; rdfs:label ?kind_name .
-  OPTIONAL {{ ?s prov:wasAttributedTo ?speaker {_named("speaker")} }}
-  OPTIONAL {{ ?s prov:wasGeneratedBy ?m {_named("m")} OPTIONAL {{ ?m schema:startDate ?date }} }}
-  OPTIONAL {{ ?s prov:wasQuotedFrom ?source
-             OPTIONAL {{ ?source schema:publisher ?sp {_named("sp")} }}
-             {_named("source")} }}
-  OPTIONAL {{ ?s ng:evidence/nif:referenceContext ?article
-             OPTIONAL {{ ?article schema:publisher ?outlet {_named("outlet")} }} }}
-}} ORDER BY ?date ?s""", ("s", "text", "kind_name", "speaker", "speaker_name", "m", "m_name",
-                          "date", "source", "source_name", "article", "outlet_name"))
-    items: dict[str, Item] = {}
-    for row in rows:
-        s = row["s"]
-        if s in items:
-            continue
+def _said(near: Near, statements: list[str], link: _Linker, query: str) -> Panel:
+    """Statements, each with its chain of sources: who, where, according to whom,
+    reported by whom."""
+    near.load(statements)
+    statements = [s for s in statements if NG + "Statement" in near.all(s, RDF_TYPE)]
+    kinds = {s: [k for k in near.all(s, RDF_TYPE)
+                 if k.startswith(NG) and k != NG + "Statement"] for s in statements}
+    speaker = {s: near.one(s, PROV + "wasAttributedTo") for s in statements}
+    meeting = {s: near.one(s, PROV + "wasGeneratedBy") for s in statements}
+    source = {s: near.one(s, PROV + "wasQuotedFrom") for s in statements}
+    spans = {s: near.one(s, NG + "evidence") for s in statements}
+    near.load([x for x in (*meeting.values(), *source.values(), *spans.values()) if x])
+    article = {s: near.one(spans[s], NIF + "referenceContext") for s in statements}
+    near.load([a for a in article.values() if a])
+    outlet = {s: near.one(article[s], SCHEMA + "publisher") for s in statements}
+    names = near.names({x for x in (*speaker.values(), *meeting.values(), *source.values(),
+                                    *outlet.values(), *(k for ks in kinds.values() for k in ks))
+                        if x})
+    items = []
+    for s in statements:
         parts: list[tuple[str, str | None]] = []
-        if row.get("speaker_name"):
-            parts += [(LABELS["speaker"], None), (row["speaker_name"], link.href(row["speaker"]))]
-        if row.get("m"):
-            parts += [(LABELS["at"], None), (row.get("m_name", row["m"]), link.href(row["m"]))]
-        if row.get("source"):
+        if speaker[s] in names:
+            parts += [(LABELS["speaker"], None), (names[speaker[s]], link.href(speaker[s]))]
+        if meeting[s]:
+            parts += [(LABELS["at"], None),
+                      (names.get(meeting[s], meeting[s]), link.href(meeting[s]))]
+        if source[s]:
             parts += [(LABELS["according_to"], None),
-                      (row.get("source_name", row["source"]), link.href(row["source"]))]
-        if row.get("article"):
+                      (names.get(source[s], source[s]), link.href(source[s]))]
+        if article[s]:
             parts += [(LABELS["reported_by"], None),
-                      (row.get("outlet_name", "the article"), link.href(row["article"]))]
-        items[s] = Item(row.get("kind_name", ""), link.href(s), quote=row["text"], parts=parts,
-                        date=row.get("date", ""))
-    return list(items.values()), rows.query
+                      (names.get(outlet[s] or "", "the article"), link.href(article[s]))]
+        kind = next((names[k] for k in kinds[s] if k in names), "")
+        items.append(Item(kind, link.href(s), quote=near.one(s, SCHEMA + "text"), parts=parts,
+                          date=near.one(meeting[s], SCHEMA + "startDate") or ""))
+    items.sort(key=lambda i: (i.date == "", i.date, i.href or ""))
+    shown, more = _capped(items, "/tables/statements.csv")
+    return Panel(LABELS["said"], shown, query, total=len(items), more=more)
 
 
 def _meeting(release: OpenRelease, iri: str, link: _Linker) -> Card:
-    t = sparql_term(ox.NamedNode(iri))
+    near, t = Near(release), sparql_term(ox.NamedNode(iri))
     card = Card("meeting")
-    (facts,) = _select(release, f"""
-SELECT ?date ?expr ?place ?place_name ?country ?country_name WHERE {{
-  OPTIONAL {{ {t} schema:startDate ?date }}
-  OPTIONAL {{ {t} ng:dateExpression ?expr }}
-  OPTIONAL {{ {t} schema:location ?place {_named("place")}
-             OPTIONAL {{ ?place schema:containedInPlace ?country . ?country a schema:Country
-                        {_named("country")} }} }}
-}} LIMIT 1""", ("date", "expr", "place", "place_name", "country", "country_name")) or [{}]
-    when = facts.get("date") or LABELS["date_unknown"]
-    card.facts.append((LABELS["when"], [Item(when, note=(f"“{facts['expr']}” in the article"
-                                                          if facts.get("expr") else ""))]))
-    if facts.get("place"):
-        where = [Item(facts.get("place_name", facts["place"]), link.href(facts["place"]))]
-        if facts.get("country"):
-            where.append(Item(facts.get("country_name", facts["country"]),
-                              link.href(facts["country"])))
+    date, expr = near.one(iri, SCHEMA + "startDate"), near.one(iri, NG + "dateExpression")
+    card.facts.append((LABELS["when"], [Item(date or LABELS["date_unknown"],
+                                             note=f"“{expr}” in the article" if expr else "")]))
+    place = near.one(iri, SCHEMA + "location")
+    country = near.one(place, SCHEMA + "containedInPlace")
+    if place:
+        where = [Item(near.name(place), link.href(place))]
+        if country:
+            where.append(Item(near.name(country), link.href(country)))
         card.facts.append((LABELS["where"], where))
-    who = _select(release, f"""
-SELECT ?p ?p_name ?role_name ?capacity ?capacity_name WHERE {{
-  {t} prov:qualifiedAssociation ?a . ?a prov:agent ?p {_named("p")}
-  OPTIONAL {{ ?a prov:hadRole ?role {_named("role")} }}
-  OPTIONAL {{ ?a ng:capacity ?capacity {_named("capacity")} }}
-}} ORDER BY ?role_name ?p_name""", ("p", "p_name", "role_name", "capacity", "capacity_name"))
-    card.facts.append((LABELS["who"], [
-        Item(row.get("p_name", row["p"]), link.href(row["p"]), " · ".join(x for x in (
-            row.get("role_name", ""),
-            f"{LABELS['as']} {row['capacity_name']}" if row.get("capacity_name") else "") if x))
-        for row in who]))
-    card.lists.append(Panel(LABELS["said_there"],
-                            *_said(release, f"?s prov:wasGeneratedBy {t} .", link)))
-    sources = _select(release, f"""
-SELECT DISTINCT ?src ?src_name ?date WHERE {{
-  {{ {t} ng:evidence/nif:referenceContext ?src }} UNION {{ {t} prov:wasDerivedFrom ?src }}
-  {_named("src")} OPTIONAL {{ ?src schema:datePublished ?date }}
-}} ORDER BY ?date ?src""", ("src", "src_name", "date"))
-    card.lists.append(Panel(LABELS["sources"], [Item(r.get("src_name", r["src"]),
-                                                     link.href(r["src"]), date=r.get("date", ""))
-                                                for r in sources], sources.query))
+    assocs = near.all(iri, PROV + "qualifiedAssociation")
+    near.load(assocs)
+    who = [(near.one(a, PROV + "agent"), near.one(a, PROV + "hadRole"),
+            near.one(a, NG + "capacity")) for a in assocs]
+    names = near.names({x for triple in who for x in triple if x})
+    people = []
+    for agent, role, capacity in who:
+        if agent:
+            note = " · ".join(x for x in (names.get(role or "", ""),
+                                          f"{LABELS['as']} {names[capacity]}"
+                                          if capacity in names else "") if x)
+            people.append(Item(names.get(agent, agent), link.href(agent), note))
+    card.facts.append((LABELS["who"], sorted(people, key=lambda i: (i.note, i.text))))
+    said = _said(near, near.pointing(PROV + "wasGeneratedBy", iri), link, _q(f"""
+SELECT ?s ?text WHERE {{ ?s prov:wasGeneratedBy {t} ; a ng:Statement ; schema:text ?text }}"""))
+    said.label = LABELS["said_there"]
+    card.lists.append(said)
+    spans = near.all(iri, NG + "evidence")
+    near.load(spans)
+    sources = {x for x in (near.one(s, NIF + "referenceContext") for s in spans) if x}
+    sources |= set(near.all(iri, PROV + "wasDerivedFrom"))
+    names = near.names(sources)
+    items = [Item(names.get(s, s), link.href(s), date=near.one(s, SCHEMA + "datePublished") or "")
+             for s in sources]
+    card.lists.append(Panel(LABELS["sources"], sorted(items, key=lambda i: (i.date, i.text)),
+                            _q(f"""
+SELECT DISTINCT ?src WHERE {{ {{ {t} ng:evidence/nif:referenceContext ?src }}
+  UNION {{ {t} prov:wasDerivedFrom ?src }} }}""")))
     return card
 
 
 def _article(release: OpenRelease, iri: str, link: _Linker) -> Card:
-    t = sparql_term(ox.NamedNode(iri))
+    near = Near(release)
     card = Card("article")
-    (row,) = _select(release, f"""
-SELECT ?name ?outlet ?outlet_name ?date ?url ?lang ?based ?based_name ?based_url WHERE {{
-  OPTIONAL {{ {t} schema:headline ?headline }}
-  OPTIONAL {{ {t} schema:name ?plain }}
-  BIND(COALESCE(?headline, ?plain) AS ?name)
-  OPTIONAL {{ {t} schema:publisher ?outlet {_named("outlet")} }}
-  OPTIONAL {{ {t} schema:datePublished ?date }}
-  OPTIONAL {{ {t} schema:url ?url }}
-  OPTIONAL {{ {t} schema:inLanguage ?lang }}
-  OPTIONAL {{ {t} schema:isBasedOn ?based {_named("based")}
-             OPTIONAL {{ ?based schema:url ?based_url }} }}
-}} LIMIT 1""", ("name", "outlet", "outlet_name", "date", "url", "lang", "based", "based_name",
-                "based_url")) or [{}]
-    if row.get("outlet"):
-        card.facts.append((LABELS["outlet"], [Item(row.get("outlet_name", row["outlet"]),
-                                                   link.href(row["outlet"]))]))
-    if row.get("date"):
-        card.facts.append((LABELS["published"], [Item(row["date"])]))
-    if row.get("url"):
-        card.facts.append((LABELS["original"], [Item(row["url"], link.href(row["url"]))]))
-    if row.get("based"):
-        card.facts.append((LABELS["based_on"], [Item(row.get("based_name", row["based"]),
-                                                     link.href(row.get("based_url") or
-                                                               row["based"]))]))
-    if row.get("lang"):
-        card.facts.append((LABELS["language"], [Item(row["lang"])]))
+    outlet = near.one(iri, SCHEMA + "publisher")
+    if outlet:
+        card.facts.append((LABELS["outlet"], [Item(near.name(outlet), link.href(outlet))]))
+    published = near.one(iri, SCHEMA + "datePublished")
+    if published:
+        card.facts.append((LABELS["published"], [Item(published)]))
+    url = near.one(iri, SCHEMA + "url")
+    if url:
+        card.facts.append((LABELS["original"], [Item(url, link.href(url))]))
+    based = near.one(iri, SCHEMA + "isBasedOn")
+    if based:
+        card.facts.append((LABELS["based_on"], [Item(near.name(based), link.href(
+            near.one(based, SCHEMA + "url") or based))]))
+    language = near.one(iri, SCHEMA + "inLanguage")
+    if language:
+        card.facts.append((LABELS["language"], [Item(language)]))
     return card
 
 
 def _statement(release: OpenRelease, iri: str, link: _Linker) -> Card:
-    t = sparql_term(ox.NamedNode(iri))
+    near, t = Near(release), sparql_term(ox.NamedNode(iri))
     card = Card("statement")
-    said, query = _said(release, f"VALUES ?s {{ {t} }}", link)
-    if said:
-        item = said[0]
-        speaker = next((text for (label, _), (text, _) in zip(item.parts, item.parts[1:],
-                                                               strict=False)
-                        if label == LABELS["speaker"]), None)
-        short = item.quote if item.quote and len(item.quote) <= 90 else (
-            (item.quote or "")[:87].rstrip() + "…")
-        card.title = f"{speaker}: “{short}”" if speaker else f"“{short}”"
+    panel = _said(near, [iri], link, _q(f"SELECT ?s ?text WHERE {{ VALUES ?s {{ {t} }} "
+                                         "?s schema:text ?text }"))
+    if panel.items:
+        item = panel.items[0]
+        speaker = near.one(iri, PROV + "wasAttributedTo")
+        quote = item.quote or ""
+        short = quote if len(quote) <= 90 else quote[:87].rstrip() + "…"
+        card.title = f"{near.name(speaker)}: “{short}”" if speaker else f"“{short}”"
         card.facts.append((LABELS["kind"], [Item(item.text)]))
-        card.lists.append(Panel(LABELS["said"], said, query))
+        card.lists.append(panel)
     return card
 
 
 def _organization(release: OpenRelease, iri: str, link: _Linker) -> Card:
-    t = sparql_term(ox.NamedNode(iri))
+    near, t = Near(release), sparql_term(ox.NamedNode(iri))
     card = Card("organization")
-    up = _select(release, f"""
-SELECT DISTINCT ?up ?up_name ?where ?where_name WHERE {{
-  OPTIONAL {{ {t} schema:parentOrganization|org:subOrganizationOf ?up {_named("up")} }}
-  OPTIONAL {{ {t} schema:location ?where {_named("where")} }}
-}}""", ("up", "up_name", "where", "where_name"))
-    ups = [Item(r.get("up_name", r["up"]), link.href(r["up"])) for r in up if r.get("up")]
-    wheres = {r["where"]: r.get("where_name", r["where"]) for r in up if r.get("where")}
+    ups = sorted(set(near.all(iri, SCHEMA + "parentOrganization"))
+                 | set(near.all(iri, ORG + "subOrganizationOf")))
+    wheres = near.all(iri, SCHEMA + "location")
+    names = near.names(set(ups) | set(wheres))
     if ups:
-        card.facts.append((LABELS["part_of"], ups))
+        card.facts.append((LABELS["part_of"], [Item(names.get(u, u), link.href(u)) for u in ups]))
     if wheres:
-        card.facts.append((LABELS["located_in"], [Item(n, link.href(w))
-                                                  for w, n in sorted(wheres.items())]))
-    people = _select(release, f"""
-SELECT DISTINCT ?p ?p_name ?post_name ?start ?end WHERE {{
-  ?tenure org:organization {t} ; org:member ?p ; ng:post ?post .
-  OPTIONAL {{ ?tenure org:memberDuring ?i
-    OPTIONAL {{ ?i time:hasBeginning/time:inXSDDate ?start }}
-    OPTIONAL {{ ?i time:hasEnd/time:inXSDDate ?end }} }}
-  {_named("p")} {_named("post")}
-}} ORDER BY ?post_name DESC(?start)""", ("p", "p_name", "post_name", "start", "end"))
-    if people:
-        card.lists.append(Panel(LABELS["people"], [
-            Item(r.get("p_name", r["p"]), link.href(r["p"]), " · ".join(x for x in (
-                r.get("post_name", ""), _span(r.get("start"), r.get("end"))) if x))
-            for r in people], people.query))
+        card.facts.append((LABELS["located_in"], [Item(names.get(w, w), link.href(w))
+                                                  for w in wheres]))
+    tenures = near.pointing(ORG + "organization", iri)
+    near.load(tenures)
+    rows = []
+    for ten in tenures:
+        interval = near.one(ten, ORG + "memberDuring")
+        rows.append((near.one(ten, ORG + "member"), near.one(ten, NG + "post"),
+                     _date_of(near, interval, "hasBeginning"), _date_of(near, interval, "hasEnd")))
+    names = near.names({x for r in rows for x in r[:2] if x})
+    items = [Item(names.get(p, p), link.href(p), " · ".join(
+        x for x in (names.get(post or "", ""), _span(start, end)) if x))
+        for p, post, start, end in sorted(rows, key=lambda r: (names.get(r[1] or "", ""),
+                                                               r[2] or "")) if p]
+    if items:
+        shown, more = _capped(items, None)
+        card.lists.append(Panel(LABELS["people"], shown, _q(f"""
+SELECT ?p ?post WHERE {{ ?tenure org:organization {t} ; org:member ?p ; ng:post ?post }}"""),
+                                total=len(items), more=more))
     return card
 
 
 def _place(release: OpenRelease, iri: str, link: _Linker) -> Card:
-    t = sparql_term(ox.NamedNode(iri))
+    near, t = Near(release), sparql_term(ox.NamedNode(iri))
     card = Card("place")
-    up = _select(release, f"""
-SELECT DISTINCT ?up ?up_name WHERE {{ {t} schema:containedInPlace ?up {_named("up")} }}""",
-                 ("up", "up_name"))
-    if up:
-        card.facts.append((LABELS["part_of"], [Item(r.get("up_name", r["up"]), link.href(r["up"]))
-                                               for r in up]))
-    held = _select(release, f"""
-SELECT ?m ?m_name ?date WHERE {{
-  ?m a ng:Meeting ; schema:location ?place .
-  FILTER(?place = {t} || EXISTS {{ ?place schema:containedInPlace {t} }})
-  OPTIONAL {{ ?m schema:startDate ?date }} {_named("m")}
-}} ORDER BY ?date ?m""", ("m", "m_name", "date"))
-    card.lists.append(Panel(LABELS["held_here"], [
-        Item(r.get("m_name", r["m"]), link.href(r["m"]), date=r.get("date", "")) for r in held],
-        held.query))
+    ups = near.all(iri, SCHEMA + "containedInPlace")
+    if ups:
+        names = near.names(ups)
+        card.facts.append((LABELS["part_of"], [Item(names.get(u, u), link.href(u)) for u in ups]))
+    inside = near.pointing(SCHEMA + "containedInPlace", iri)
+    meetings = sorted({m for where in (iri, *inside)
+                       for m in near.pointing(SCHEMA + "location", where)})
+    near.load(meetings)
+    meetings = [m for m in meetings if NG + "Meeting" in near.all(m, RDF_TYPE)]
+    names = near.names(meetings)
+    items = sorted((Item(names.get(m, m), link.href(m),
+                         date=near.one(m, SCHEMA + "startDate") or "") for m in meetings),
+                   key=lambda i: (i.date == "", i.date, i.text))
+    shown, more = _capped(items, f"/meetings?country={iri.rsplit('/', 1)[-1]}")
+    card.lists.append(Panel(LABELS["held_here"], shown, _q(f"""
+SELECT ?m ?date WHERE {{ ?m a ng:Meeting ; schema:location ?place .
+  {{ FILTER(?place = {t}) }} UNION {{ ?place schema:containedInPlace {t} }}
+  OPTIONAL {{ ?m schema:startDate ?date }} }} ORDER BY ?date"""), total=len(items), more=more))
     return card
 
 
 def _post(release: OpenRelease, iri: str, link: _Linker) -> Card:
-    t = sparql_term(ox.NamedNode(iri))
+    near = Near(release)
     card = Card("post")
-    org = _select(release, f"""
-SELECT DISTINCT ?o ?o_name WHERE {{ {t} org:postIn ?o {_named("o")} }}""", ("o", "o_name"))
-    if org:
-        card.facts.append((LABELS["held_in"], [Item(r.get("o_name", r["o"]), link.href(r["o"]))
-                                               for r in org]))
-    holders = _select(release, f"""
-SELECT DISTINCT ?p ?p_name ?start ?end WHERE {{
-  {{ ?tenure ng:post {t} ; org:member ?p .
-     OPTIONAL {{ ?tenure org:memberDuring ?i
-       OPTIONAL {{ ?i time:hasBeginning/time:inXSDDate ?start }}
-       OPTIONAL {{ ?i time:hasEnd/time:inXSDDate ?end }} }} }}
-  UNION {{ ?p org:holds {t} }}
-  {_named("p")}
-}} ORDER BY DESC(?start) ?p_name""", ("p", "p_name", "start", "end"))
-    seen: dict[str, Item] = {}
-    for r in holders:
-        item = Item(r.get("p_name", r["p"]), link.href(r["p"]), _span(r.get("start"), r.get("end")))
-        if r["p"] not in seen or (item.note and not seen[r["p"]].note):
-            seen[r["p"]] = item
-    if seen:
-        card.facts.append((LABELS["holders"], list(seen.values())))
+    orgs = near.all(iri, ORG + "postIn")
+    if orgs:
+        names = near.names(orgs)
+        card.facts.append((LABELS["held_in"], [Item(names.get(o, o), link.href(o)) for o in orgs]))
+    tenures = near.pointing(NG + "post", iri)
+    near.load(tenures)
+    rows = []
+    for ten in tenures:
+        interval = near.one(ten, ORG + "memberDuring")
+        rows.append((near.one(ten, ORG + "member"), _date_of(near, interval, "hasBeginning"),
+                     _date_of(near, interval, "hasEnd")))
+    rows += [(p, None, None) for p in near.pointing(ORG + "holds", iri)]
+    names = near.names({r[0] for r in rows if r[0]})
+    holders: dict[str, Item] = {}
+    for person, start, end in sorted(rows, key=lambda r: r[1] or "", reverse=True):
+        if person:
+            item = Item(names.get(person, person), link.href(person), _span(start, end))
+            if person not in holders or (item.note and not holders[person].note):
+                holders[person] = item
+    if holders:
+        card.facts.append((LABELS["holders"], list(holders.values())))
     return card
 
 
@@ -487,7 +554,6 @@ GROUP_OF_KIND = {
 def editorial_claims(release: OpenRelease) -> frozenset[str]:
     """The statements an outlet makes in its own voice (not quoting anyone)."""
     def read() -> frozenset[str]:
-        rows = _select(release, "SELECT ?s WHERE { ?s a ng:EditorialClaim }", ("s",))
-        return frozenset(r["s"] for r in rows)
+        return frozenset(Near(release).pointing(RDF_TYPE, NG + "EditorialClaim"))
 
     return release.once(("editorial-claims",), read)
