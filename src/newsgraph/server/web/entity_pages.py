@@ -496,6 +496,10 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
     for t in desc.incoming:
         key = desc.labels.get(t.predicate.value) or linker.curie(t.predicate.value)
         incoming.setdefault(key, []).append(_value(t.subject, desc, linker, desc.iri))
+    incoming_counts: dict[str, int] = {}
+    for pred, n in desc.incoming_counts.items():
+        key = desc.labels.get(pred) or linker.curie(pred)
+        incoming_counts[key] = incoming_counts.get(key, 0) + n
     more = "/" + desc.more_path if desc.more_path else None
     page = {
         "iri": desc.iri,
@@ -508,6 +512,9 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         "evidence": evidence,
         "incoming": sorted(incoming.items()),
         "incoming_more": more,
+        "incoming_counts": incoming_counts,
+        "paging": paging(path_stem, desc.page, desc.pages, desc.page_size, {
+            "incoming": sum(desc.incoming_counts.values()), "evidence": desc.evidence_total}),
         "is_article": is_article,
         "segments": _segments(desc.text, desc.mentions, desc, linker) if is_article else [],
         "mentions": _mention_list(desc, linker) if is_article else [],
@@ -518,6 +525,30 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         return render_template("entity.html", page=page, alternates=alts, jsonld=jsonld)
 
     return draw
+
+
+def page_query(page: int) -> str:
+    """The query string that names page ``page`` of a paged resource (none for the first)."""
+    return "" if page == 1 else f"?page={page}"
+
+
+def paging(path: str, page: int, pages: int, size: int,
+           totals: dict[str, int] | None = None) -> dict[str, object]:
+    """What a page says of its place among the pages: links to the first, previous,
+    next and last, and for each paged list its count and the stretch shown."""
+    shown = {
+        name: (min(total, (page - 1) * size + 1), min(total, page * size), total)
+        for name, total in (totals or {}).items()
+    }
+    return {
+        "page": page,
+        "pages": pages,
+        "first": path if page > 1 else None,
+        "prev": f"{path}{page_query(page - 1)}" if page > 1 else None,
+        "next": f"{path}{page_query(page + 1)}" if page < pages else None,
+        "last": f"{path}{page_query(pages)}" if page < pages else None,
+        "shown": shown,
+    }
 
 
 def generic_page(template: str, path_stem: str, **context: object) -> Callable[[str], str]:
@@ -534,6 +565,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["bytes"] = _human_bytes
+    app.jinja_env.filters["thousands"] = lambda n: f"{n:,}"
 
 
 def _human_bytes(n: int) -> str:
