@@ -26,7 +26,9 @@ from newsgraph.server.web.describe import (
     RDF_TYPE,
     Description,
     Mention,
+    Names,
     labels_for,
+    names_of,
 )
 from newsgraph.server.web.negotiation import FORMATS
 
@@ -264,38 +266,108 @@ def _notes(release: OpenRelease, kind: str, things: list[str]) -> dict[str, str]
     return {t: ", ".join(v for parts in found[t] for v in sorted(parts)) for t in things}
 
 
-def namesake_labels(release: OpenRelease, base: str) -> dict[str, str]:
-    """The label of every thing that shares its kind and name with another,
-    with what tells it apart in parentheses; computed once per release."""
+# Nameless things go by a name made from their links (describe.Names.derived):
+# two of them share it when they share those links.
+_SAME_LINKS_QUERY = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
+PREFIX ng: <https://w3id.org/newsgraph/def#>
+SELECT DISTINCT ?x ?other WHERE {
+  { VALUES ?x { %(things)s } ?x org:member ?a ; ng:post ?b . ?other org:member ?a ; ng:post ?b }
+  UNION
+  { VALUES ?x { %(things)s } ?x schema:publisher ?a ; schema:datePublished ?b .
+    ?other schema:publisher ?a ; schema:datePublished ?b }
+  FILTER(?other != ?x) }"""
+# (the VALUES inside each branch: a branch is evaluated on its own, and one
+# without it would join every office holding with every other)
 
-    def compute() -> dict[str, str]:
+
+def _name_index(release: OpenRelease, base: str) -> dict[tuple[str, str], list[str]]:
+    """(kind, folded name) -> the things of that kind and name, for the names
+    two or more things share; made once per release from the names the build
+    counted (statistics.json), without reading the store."""
+
+    def compute() -> dict[tuple[str, str], list[str]]:
         from newsgraph.server.dataset_description import statistics
 
         stats = release.once(("statistics",), lambda: statistics(release, base))
-        out: dict[str, str] = {}
+        groups: dict[tuple[str, str], list[str]] = {}
         for kind, rows in stats.entities_by_kind.items():
-            names = labels_for(release, [iri for iri, _ in rows])
-            groups: dict[str, list[str]] = {}
             for iri, label in rows:
-                groups.setdefault(fold(names.get(iri, label)), []).append(iri)
-            for group in groups.values():
-                if len(group) < 2:
-                    continue
-                notes = _notes(release, kind, sorted(group))
-                # the same note twice tells nothing apart: the id does
-                counts: dict[str, int] = {}
-                for note in notes.values():
-                    counts[note] = counts.get(note, 0) + 1
-                for iri in group:
-                    note = notes[iri]
-                    parts = split_thing(iri, base)
-                    if not note or counts[note] > 1:
-                        note = ", ".join(x for x in (note, parts[1] if parts else iri) if x)
-                    label = names.get(iri) or dict(rows)[iri]
-                    out[iri] = f"{label} ({note})"
-        return out
+                groups.setdefault((kind, fold(label)), []).append(iri)
+        return {key: group for key, group in groups.items() if len(group) > 1}
 
-    return release.once(("namesake-labels", base), compute)
+    return release.once(("namesake-index", base), compute)
+
+
+def namesake_labels(release: OpenRelease, base: str, things: Iterable[str],
+                    names: Names | None = None) -> dict[str, str]:
+    """The label of each of ``things`` that shares its kind and name with
+    another thing, with what tells it apart in parentheses. ``names``: what
+    :func:`names_of` said of them, if asked already. A few queries, however
+    many things the data holds."""
+    wanted = sorted({t for t in things if "#" not in t and split_thing(t, base)})
+    if not wanted:
+        return {}
+    wanted_set = set(wanted)
+    if names is None or any(t not in names.values for t in wanted):
+        names = names_of(release, wanted)
+    shown = names.labels(wanted)
+    index = _name_index(release, base)
+    groups: dict[tuple[str, str], set[str]] = {}
+    nameless: list[str] = []
+    for iri in wanted:
+        kind = split_thing(iri, base)[0]  # type: ignore[index]
+        name = shown.get(iri)
+        group = index.get((kind, fold(name))) if name else None
+        if group:
+            groups.setdefault((kind, fold(name)), set()).update(group)  # type: ignore[arg-type]
+        elif names.named(iri) is None:
+            nameless.append(iri)
+    if nameless:
+        # a name made from links (an office holding, an article) is shared by
+        # the things with the same links
+        query = _SAME_LINKS_QUERY % {"things": " ".join(f"<{t}>" for t in nameless)}
+        for row in release.select(query):
+            x, other = row["x"].value, row["other"].value
+            kind = split_thing(x, base)[0]  # type: ignore[index]
+            if split_thing(other, base) is None or split_thing(other, base)[0] != kind:  # type: ignore[index]
+                continue
+            groups.setdefault((kind, "links " + x), {x}).add(other)
+            # the same links make the same name: no need to ask it
+            shown.setdefault(other, shown.get(x, ""))
+    if not groups:
+        return {}
+    members = sorted({m for group in groups.values() for m in group})
+    shown.update(labels_for(release, [m for m in members if m not in shown]))
+    by_kind: dict[str, list[str]] = {}
+    for (kind, _), group in groups.items():
+        by_kind.setdefault(kind, []).extend(group)
+    notes: dict[str, str] = {}
+    for kind, group in by_kind.items():
+        notes.update(_notes(release, kind, sorted(set(group))))
+    out: dict[str, str] = {}
+    for (_kind, _), group in groups.items():
+        # only the things whose shown name really is shared
+        by_name: dict[str, list[str]] = {}
+        for iri in group:
+            by_name.setdefault(fold(shown.get(iri, "")), []).append(iri)
+        for same in by_name.values():
+            if len(same) < 2:
+                continue
+            # the same note twice tells nothing apart: the id does
+            counts: dict[str, int] = {}
+            for iri in same:
+                counts[notes[iri]] = counts.get(notes[iri], 0) + 1
+            for iri in same:
+                if iri not in wanted_set:
+                    continue
+                note = notes[iri]
+                parts = split_thing(iri, base)
+                if not note or counts[note] > 1:
+                    note = ", ".join(x for x in (note, parts[1] if parts else iri) if x)
+                out[iri] = f"{shown.get(iri, iri)} ({note})"
+    return out
 
 
 def _with_namesakes(desc: Description, base: str) -> Description:
@@ -305,7 +377,7 @@ def _with_namesakes(desc: Description, base: str) -> Description:
     from newsgraph.server.web import current_release
 
     try:
-        distinct = namesake_labels(current_release(), base)
+        distinct = namesake_labels(current_release(), base, desc.labels)
     except Exception:  # noqa: BLE001 - a page is still drawn with the plain names
         return desc
     labels = dict(desc.labels)

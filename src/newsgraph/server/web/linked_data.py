@@ -35,7 +35,7 @@ from newsgraph.server.web.describe import (
     labels_for,
     restore_datatypes,
 )
-from newsgraph.server.web.entity_pages import Link, Linker, entity_page, generic_page
+from newsgraph.server.web.entity_pages import Link, Linker, entity_page, generic_page, paging
 from newsgraph.server.web.negotiation import (
     BY_EXT,
     FORMATS,
@@ -337,16 +337,28 @@ def named_graph(name: str) -> Response:
 # ------------------------------------------------------------------ /dataset and /dumps
 
 
+# named graphs listed on one page of /dataset (one per article: thousands)
+GRAPHS_PAGE_SIZE = 100
+
+
 @bp.get("/dataset")
 @bp.get("/dataset.<ext>")
 def dataset(ext: str | None = None) -> Response:
+    """VoID + DCAT from the build's statistics; the HTML lists the named graphs a
+    page at a time (``?page=N``)."""
     release = current_release()
     settings = current_settings()
+    stats = release.once(("statistics",), lambda: statistics(release, settings.base))
+    page = page_number()
+    pages = max(1, -(-len(stats.named_graphs) // GRAPHS_PAGE_SIZE))
+    if page is None or page > pages:
+        return _not_found("/dataset has no such page")
 
     def build() -> View:
-        stats = release.once(("statistics",), lambda: statistics(release, settings.base))
         triples = description_triples(release, stats, settings.base, _data_license())
         desc = from_triples(iris.dataset(settings.base), triples)
+        start = (page - 1) * GRAPHS_PAGE_SIZE
+        prefix = f"{settings.base}graph/"
         return View(
             desc.triples,
             generic_page(
@@ -358,11 +370,17 @@ def dataset(ext: str | None = None) -> Response:
                 dumps=sorted(release.dumps.values(), key=lambda d: d.name),
                 linker=Linker(settings.base, _documented(release)),
                 sparql="/sparql",
+                graphs=[(g, "/graph/" + g[len(prefix):] if g.startswith(prefix) else None)
+                        for g in stats.named_graphs[start:start + GRAPHS_PAGE_SIZE]],
+                paging=paging("/dataset", page, pages, GRAPHS_PAGE_SIZE,
+                              {"graphs": len(stats.named_graphs)}),
             ),
         )
 
-    return represent(release, ("dataset",), "/dataset", ext, build,
-                     license_iri=_data_license())
+    here = f"/dataset.{ext}" if ext is not None else "/dataset"
+    return represent(release, ("dataset", page), "/dataset", ext, build,
+                     page_links(here, page, pages), license_iri=_data_license(),
+                     query=page_query(page))
 
 
 @bp.get("/dumps")
