@@ -517,7 +517,19 @@ def _mention_list(desc: Description, linker: Linker) -> list[dict[str, object]]:
 
 
 def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[str], str]:
-    """The page drawer for a description: called with the JSON-LD to embed."""
+    """The page drawer for a description: called with the JSON-LD to embed. The
+    page model is made only when the page is drawn (a client asking for Turtle
+    costs nothing of it: namesakes, sentences, sections)."""
+    alts = alternates(path_stem)
+
+    def draw(jsonld: str) -> str:
+        page = _page_model(desc, linker, path_stem)
+        return render_template("entity.html", page=page, alternates=alts, jsonld=jsonld)
+
+    return draw
+
+
+def _page_model(desc: Description, linker: Linker, path_stem: str) -> dict[str, object]:
     base = linker.base
     desc = _with_namesakes(desc, base)
     parts = split_thing(desc.iri, base)
@@ -573,7 +585,7 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         key = desc.labels.get(pred) or linker.curie(pred)
         incoming_counts[key] = incoming_counts.get(key, 0) + n
     more = "/" + desc.more_path if desc.more_path else None
-    page = {
+    return {
         "iri": desc.iri,
         "title": display_label(desc, desc.iri, base),
         "kind": kind,
@@ -591,12 +603,6 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         "segments": _segments(desc.text, desc.mentions, desc, linker) if is_article else [],
         "mentions": _mention_list(desc, linker) if is_article else [],
     }
-    alts = alternates(path_stem)
-
-    def draw(jsonld: str) -> str:
-        return render_template("entity.html", page=page, alternates=alts, jsonld=jsonld)
-
-    return draw
 
 
 def page_query(page: int) -> str:
