@@ -113,6 +113,8 @@ class Description:
     page_size: int = 0
     incoming_counts: dict[str, int] = field(default_factory=dict)
     evidence_total: int = 0
+    # what the names query said (the page tells namesakes apart from it)
+    names: Names | None = None
 
     def own(self) -> list[ox.Triple]:
         """Triples whose subject is the thing or one of its sub-nodes."""
@@ -602,6 +604,7 @@ def describe(
         page_size=size,
         incoming_counts=links.incoming_counts,
         evidence_total=links.evidence_total,
+        names=names,
     )
     desc.labels = names.labels(sorted(nodes | linked))
     desc.labels.update(names.labels(sorted(_vocabulary_terms(desc.triples))))

@@ -318,8 +318,10 @@ def namesake_labels(release: OpenRelease, base: str, things: Iterable[str],
     if not wanted:
         return {}
     wanted_set = set(wanted)
-    if names is None or any(t not in names.values for t in wanted):
-        names = names_of(release, wanted)
+    missing = [t for t in wanted if names is None or t not in names.values]
+    if missing:
+        asked = names_of(release, missing)
+        names = Names({**(names.values if names else {}), **asked.values})
     shown = names.labels(wanted)
     index = _name_index(release, base)
     groups: dict[tuple[str, str], set[str]] = {}
@@ -385,7 +387,7 @@ def _with_namesakes(desc: Description, base: str) -> Description:
     from newsgraph.server.web import current_release
 
     try:
-        distinct = namesake_labels(current_release(), base, desc.labels)
+        distinct = namesake_labels(current_release(), base, desc.labels, desc.names)
     except Exception:  # noqa: BLE001 - a page is still drawn with the plain names
         return desc
     labels = dict(desc.labels)
