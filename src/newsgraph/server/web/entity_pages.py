@@ -272,14 +272,19 @@ _SAME_LINKS_QUERY = """
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX schema: <https://schema.org/>
 PREFIX ng: <https://w3id.org/newsgraph/def#>
-SELECT DISTINCT ?x ?other WHERE {
-  { VALUES ?x { %(things)s } ?x org:member ?a ; ng:post ?b . ?other org:member ?a ; ng:post ?b }
+SELECT DISTINCT ?x ?other ?how WHERE {
+  { VALUES ?x { %(things)s } ?x org:member ?a ; ng:post ?b . ?other org:member ?a ; ng:post ?b
+    BIND("holding" AS ?how) }
   UNION
   { VALUES ?x { %(things)s } ?x schema:publisher ?a ; schema:datePublished ?b .
-    ?other schema:publisher ?a ; schema:datePublished ?b }
-  FILTER(?other != ?x) }"""
+    FILTER EXISTS { ?y schema:publisher ?a ; schema:datePublished ?b FILTER(?y != ?x) }
+    BIND(?x AS ?other) BIND("published" AS ?how) }
+  FILTER(?other != ?x || ?how = "published") }"""
 # (the VALUES inside each branch: a branch is evaluated on its own, and one
-# without it would join every office holding with every other)
+# without it would join every office holding with every other). Things
+# published by the same publisher on the same day share the very links their
+# note is made of (date, publisher): the note cannot tell them apart, the id
+# does, so their namesakes' notes are not asked.
 
 
 def _fold(text: str) -> str:
@@ -334,29 +339,39 @@ def namesake_labels(release: OpenRelease, base: str, things: Iterable[str],
             groups.setdefault((kind, fold(name)), set()).update(group)  # type: ignore[arg-type]
         elif names.named(iri) is None:
             nameless.append(iri)
+    # a name made from links (an office holding, an article) is shared by the
+    # things with the same links
+    same_note: set[str] = set()
     if nameless:
-        # a name made from links (an office holding, an article) is shared by
-        # the things with the same links
         query = _SAME_LINKS_QUERY % {"things": " ".join(f"<{t}>" for t in nameless)}
         for row in release.select(query):
             x, other = row["x"].value, row["other"].value
+            if row["how"].value == "published":
+                same_note.add(x)
+                continue
             kind = split_thing(x, base)[0]  # type: ignore[index]
             if split_thing(other, base) is None or split_thing(other, base)[0] != kind:  # type: ignore[index]
                 continue
             groups.setdefault((kind, "links " + x), {x}).add(other)
             # the same links make the same name: no need to ask it
             shown.setdefault(other, shown.get(x, ""))
-    if not groups:
+    if not groups and not same_note:
         return {}
     members = sorted({m for group in groups.values() for m in group})
     shown.update(labels_for(release, [m for m in members if m not in shown]))
     by_kind: dict[str, list[str]] = {}
     for (kind, _), group in groups.items():
         by_kind.setdefault(kind, []).extend(group)
+    for x in same_note:
+        by_kind.setdefault(split_thing(x, base)[0], []).append(x)  # type: ignore[index]
     notes: dict[str, str] = {}
     for kind, group in by_kind.items():
         notes.update(_notes(release, kind, sorted(set(group))))
     out: dict[str, str] = {}
+    for x in same_note:
+        parts = split_thing(x, base)
+        note = ", ".join(v for v in (notes[x], parts[1] if parts else x) if v)
+        out[x] = f"{shown.get(x, x)} ({note})"
     for (_kind, _), group in groups.items():
         # only the things whose shown name really is shared
         by_name: dict[str, list[str]] = {}
