@@ -277,14 +277,16 @@ SELECT DISTINCT ?x ?other ?how WHERE {
     BIND("holding" AS ?how) }
   UNION
   { VALUES ?x { %(things)s } ?x schema:publisher ?a ; schema:datePublished ?b .
-    FILTER EXISTS { ?y schema:publisher ?a ; schema:datePublished ?b FILTER(?y != ?x) }
+    FILTER EXISTS { ?y schema:publisher ?a ; schema:datePublished ?b
+                    FILTER(?y != ?x && STRSTARTS(STR(?y), REPLACE(STR(?x), "[^/]*$", ""))) }
     BIND(?x AS ?other) BIND("published" AS ?how) }
   FILTER(?other != ?x || ?how = "published") }"""
 # (the VALUES inside each branch: a branch is evaluated on its own, and one
-# without it would join every office holding with every other). Things
-# published by the same publisher on the same day share the very links their
-# note is made of (date, publisher): the note cannot tell them apart, the id
-# does, so their namesakes' notes are not asked.
+# without it would join every office holding with every other). Things of
+# one kind (the same IRI but for the slug) published by the same publisher on
+# the same day share the very links their note is made of (date, publisher):
+# the note cannot tell them apart, the id does, so their namesakes' notes are
+# not asked.
 
 
 def _fold(text: str) -> str:
