@@ -289,6 +289,39 @@ def export() -> None:
     """Export the dataset for other tools."""
 
 
+@export.command("site")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--data", type=click.Path(exists=True, path_type=Path),
+              help="A built dist/ folder (default: the project's).")
+@click.option("--listen", default="80", show_default=True,
+              help="What the generated nginx server block listens on.")
+@click.option("--server-name", default="_", show_default=True,
+              help="The server_name of the generated nginx server block.")
+@project_option
+@click.pass_context
+def export_site_command(ctx: click.Context, out: Path, data: Path | None, listen: str,
+                        server_name: str) -> None:
+    """Write the release as a static linked-data site into OUT, for nginx.
+
+    Every description in every format and every page as files, in a folder per
+    release (OUT/releases/ID, never changed; OUT/current points at the newest),
+    and OUT/nginx.conf doing the 303s and content negotiation as `serve` does.
+    """
+    from newsgraph.server.static_site import ExportError, export_site
+
+    settings = _settings(ctx, need_project=data is None)
+    source = data if data is not None else settings.dist_dir
+    try:
+        done = export_site(source, out, settings, listen=listen, server_name=server_name)
+    except ExportError as exc:
+        _fail(str(exc))
+    except Exception as exc:  # a release that cannot be opened, read or verified
+        _fail(f"cannot export {source}: {exc}")
+    click.echo(f"wrote {done.files} files of release {done.release_id} to {done.folder}",
+               err=True)
+    click.echo(f"nginx configuration: {done.config}", err=True)
+
+
 @export.command("quickstatements")
 @click.option("--data", type=click.Path(exists=True, path_type=Path),
               help="A built dist/ folder or an N-Quads/TriG file (default: the built dist/).")

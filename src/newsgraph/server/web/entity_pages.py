@@ -21,6 +21,7 @@ from newsgraph import iris
 from newsgraph.iris import PREFIXES, split_thing, thing_of
 from newsgraph.names import _NOT_WORD, fold
 from newsgraph.server.store import OpenRelease
+from newsgraph.server.web import current_release
 from newsgraph.server.web.describe import (
     NIF_ISSTRING,
     RDF_TYPE,
@@ -31,6 +32,13 @@ from newsgraph.server.web.describe import (
     names_of,
 )
 from newsgraph.server.web.negotiation import FORMATS
+from newsgraph.server.web.profiles import (
+    GROUP_OF_KIND,
+    READING_GROUPS,
+    editorial_claims,
+    mentioned_in,
+)
+from newsgraph.server.web.profiles import card as card_of
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -482,10 +490,12 @@ def _href_from(desc: Description, linker: Linker, iri: str) -> str | None:
 
 
 def _segments(
-    text: str, mentions: list[Mention], desc: Description, linker: Linker
+    text: str, mentions: list[Mention], desc: Description, linker: Linker,
+    claims: frozenset[str] = frozenset(),
 ) -> list[Segment]:
     """The text cut at every span boundary; each piece linked to the most
-    specific thing whose evidence covers it."""
+    specific thing whose evidence covers it, and marked by the legend group of
+    that thing (``profiles.READING_GROUPS``)."""
     cuts = sorted({0, len(text), *(m.begin for m in mentions), *(m.end for m in mentions)})
     starts: dict[int, list[str]] = {}
     for m in mentions:
@@ -512,7 +522,8 @@ def _segments(
                 href=_href_from(desc, linker, thing),
                 title="; ".join(names),
                 depth=min(len(covering), 3),
-                kind=parts[0] if parts else "",
+                kind="claim" if thing in claims else GROUP_OF_KIND.get(
+                    parts[0] if parts else "", "topic"),
                 anchors=anchors,
             )
         )
@@ -612,9 +623,12 @@ def _page_model(desc: Description, linker: Linker, path_stem: str) -> dict[str, 
         key = desc.labels.get(pred) or linker.curie(pred)
         incoming_counts[key] = incoming_counts.get(key, 0) + n
     more = "/" + desc.more_path if desc.more_path else None
+    card = card_of(current_release(), desc.iri, kind, base) if parts else None
     return {
         "iri": desc.iri,
-        "title": display_label(desc, desc.iri, base),
+        "title": (card.title if card and card.title else display_label(desc, desc.iri, base)),
+        "card": card,
+        "mentioned_in": mentioned_in(evidence) if card and kind != "article" else [],
         "kind": kind,
         "kind_label": KIND_LABELS.get(kind, ""),
         "types": types,
@@ -627,7 +641,9 @@ def _page_model(desc: Description, linker: Linker, path_stem: str) -> dict[str, 
         "paging": paging(path_stem, desc.page, desc.pages, desc.page_size, {
             "incoming": sum(desc.incoming_counts.values()), "evidence": desc.evidence_total}),
         "is_article": is_article,
-        "segments": _segments(desc.text, desc.mentions, desc, linker) if is_article else [],
+        "segments": _segments(desc.text, desc.mentions, desc, linker,
+                              editorial_claims(current_release())) if is_article else [],
+        "groups": READING_GROUPS,
         "mentions": _mention_list(desc, linker) if is_article else [],
     }
 

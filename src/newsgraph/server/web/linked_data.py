@@ -355,7 +355,10 @@ def dataset(ext: str | None = None) -> Response:
         return _not_found("/dataset has no such page")
 
     def build() -> View:
+        from newsgraph.server.web.tables import TABLES_LIST, distribution_triples
+
         triples = description_triples(release, stats, settings.base, _data_license())
+        triples += distribution_triples(iris.dataset(settings.base), settings.base)
         desc = from_triples(iris.dataset(settings.base), triples)
         start = (page - 1) * GRAPHS_PAGE_SIZE
         prefix = f"{settings.base}graph/"
@@ -368,6 +371,7 @@ def dataset(ext: str | None = None) -> Response:
                 release=release,
                 license=_data_license(),
                 dumps=sorted(release.dumps.values(), key=lambda d: d.name),
+                tables=TABLES_LIST,
                 linker=Linker(settings.base, _documented(release)),
                 sparql="/sparql",
                 graphs=[(g, "/graph/" + g[len(prefix):] if g.startswith(prefix) else None)
