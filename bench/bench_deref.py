@@ -17,6 +17,17 @@ for the same time with N client processes on keep-alive connections:
 It prints requests per second, p50 and p99 latency per scenario and each
 scenario's rate as a fraction of the static ceiling. Numbers depend on the
 machine; docs/benchmarks.md records a run and the machine it ran on.
+
+With ``--pages`` it measures instead what a large release costs to serve,
+one request at a time (latency, not throughput), on a fresh server:
+
+    python bench/bench_deref.py --pages --data /path/to/dist --hub /doc/person/person-1
+
+the landing page, ``/dataset``, a per-kind list page, ordinary descriptions
+(Turtle and HTML) and a hub's description (its first pages), each **cold**
+(the first request for that resource since the server started: nothing
+cached) and **warm** (the same again); p50 and p99 over the samples, and the
+server's RSS (every process of it) after start and after the mix.
 """
 
 from __future__ import annotations
@@ -101,7 +112,8 @@ def start_server(data: Path, port: int, workers: int) -> subprocess.Popen:
             raise SystemExit(f"server exited: {process.stderr.read().decode()[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/")
+            # a static file: no data read, so nothing of it is warm yet
+            conn.request("GET", "/static/style.css")
             if conn.getresponse().status == 200:
                 return process
         except OSError:
@@ -129,13 +141,126 @@ def build(tmp: Path) -> Path:
     return dist
 
 
+def _tree(pid: int) -> list[int]:
+    """A process and every process under it (/proc)."""
+    try:
+        kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return [pid]
+    return [pid, *(g for k in kids for g in _tree(k))]
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user + system) the server and its processes have used: on a
+    shared machine the server's own CPU per request says more than wall time."""
+    total = 0
+    for pid in _tree(process.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(process: subprocess.Popen) -> float:
+    """Resident memory of the server and every process under it, in MB (/proc)."""
+    total = 0
+    for pid in _tree(process.pid):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _timed(conn: http.client.HTTPConnection, path: str, accept: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    conn.request("GET", path, headers={"Accept": accept})
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{path}: {response.status}")
+    return time.perf_counter() - start, len(body)
+
+
+def pages(data: Path, workers: int, hub: str, samples: int) -> int:
+    """Cold and warm latency of the pages of a large release, and the server's RSS."""
+    port = free_port()
+    # one worker: every request meets the same process, so "cold" is the first
+    server = start_server(data, port, 1)
+    started_rss = rss_mb(server)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        rows = []
+
+        def measure(name: str, paths: list[str], accept: str = "text/html") -> None:
+            cold, sizes, cpu = [], [], []
+            for path in paths:
+                before = cpu_seconds(server)
+                seconds, size = _timed(conn, path, accept)
+                cpu.append(cpu_seconds(server) - before)
+                cold.append(seconds)
+                sizes.append(size)
+            warm = [_timed(conn, path, accept)[0] for _ in range(3) for path in paths]
+            rows.append((name, len(paths), cold, cpu, warm, max(sizes)))
+
+        measure("landing /", ["/"])
+        measure("/dataset", ["/dataset"])
+        measure("/dataset page 2", ["/dataset?page=2"])
+        landing = _timed_body(conn, "/")
+        kinds = sorted(set(re.findall(r'href="/browse/([a-z]+)"', landing)))
+        measure("list pages", [f"/browse/{k}?page={n}" for k in kinds for n in (1, 2)])
+        things = sorted(set(re.findall(r'href="/id/([a-z]+/[a-z0-9-]+)"', landing)))
+        picked = things[:: max(1, len(things) // samples)][:samples]
+        measure("description .ttl", [f"/doc/{t}.ttl" for t in picked], "text/turtle")
+        measure("description .html", [f"/doc/{t}.html" for t in picked])
+        measure("hub .ttl", [f"{hub}.ttl", f"{hub}.ttl?page=2"], "text/turtle")
+        measure("hub .html", [f"{hub}.html", f"{hub}.html?page=2"])
+        after_rss = rss_mb(server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"newsgraph serving benchmark: {data}, one gunicorn worker, one request at a time, "
+          f"{os.cpu_count()} CPUs")
+    print("| request | samples | cold p50 ms | cold p99 ms | cold server CPU mean / max ms | "
+          "warm p50 ms | warm p99 ms | largest body |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, n, cold, cpu, warm, size in rows:
+        print(f"| {name} | {n} | {percentile(cold, 50) * 1000:.1f} | "
+              f"{percentile(cold, 99) * 1000:.1f} | {statistics.fmean(cpu) * 1000:.0f} / "
+              f"{max(cpu) * 1000:.0f} | {percentile(warm, 50) * 1000:.1f} | "
+              f"{percentile(warm, 99) * 1000:.1f} | {size:,} B |")
+    print("(server CPU: the server's processes' user + system time over the request, "
+          "counted by the kernel in 10 ms ticks, so a mean over the samples)")
+    print(f"server RSS: {started_rss:.0f} MB after start, {after_rss:.0f} MB after the mix")
+    return 0
+
+
+def _timed_body(conn: http.client.HTTPConnection, path: str) -> str:
+    conn.request("GET", path, headers={"Accept": "text/html"})
+    return conn.getresponse().read().decode("utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, help="built dist/ or RDF file (default: build one)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client processes")
     parser.add_argument("--seconds", type=float, default=10.0, help="time per scenario")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--pages", action="store_true",
+                        help="measure the pages of a large release instead (see above)")
+    parser.add_argument("--hub", default="/doc/person/person-1",
+                        help="with --pages: the description of a thing with many links")
+    parser.add_argument("--samples", type=int, default=40,
+                        help="with --pages: ordinary descriptions to fetch")
     args = parser.parse_args()
+    if args.pages:
+        if args.data is None:
+            raise SystemExit("--pages needs --data (a built release)")
+        return pages(args.data, args.workers, args.hub, args.samples)
 
     with tempfile.TemporaryDirectory(prefix="newsgraph-bench-") as tmp:
         data = args.data or build(Path(tmp))

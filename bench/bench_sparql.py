@@ -25,6 +25,17 @@ Printed: requests per second, p50 and p99 latency per query and server; the
 ratios newsgraph/Oxigraph (p50 latency) and newsgraph/rdflib-endpoint
 (throughput) per query and their geometric means. The targets from issue 4:
 latency at most 1.5x Oxigraph's, throughput at least 10x rdflib-endpoint's.
+
+At scale, on a release ``newsgraph build`` made (its own store, and its
+``newsgraph.nq`` dump loaded into Oxigraph: the same data):
+
+    python bench/bench_sparql.py --release /path/to/dist --servers newsgraph,oxigraph --deref
+
+``--deref`` adds the dereferencing mix, side by side: a random person's
+description from newsgraph (``GET /doc/person/….ttl``, which the server
+builds from a few queries, cached once built) and from Oxigraph (``DESCRIBE``
+of the same IRI, Turtle); each server's RSS is printed after its start and
+after the whole mix.
 """
 
 from __future__ import annotations
@@ -159,15 +170,17 @@ class Server:
                 self.proc.wait()
 
 
-def start_newsgraph(tmp: Path, nquads: Path, workers: int, cache: bool) -> Server:
+def start_newsgraph(tmp: Path, nquads: Path, workers: int, cache: bool,
+                    release: Path | None = None) -> Server:
     """``newsgraph serve`` over a release of the synthetic graph, published as
-    ``newsgraph build`` publishes one (dumps, store, manifest)."""
+    ``newsgraph build`` publishes one (dumps, store, manifest), or over
+    ``release``, one already built."""
     import pyoxigraph as ox
 
     from newsgraph.config import load_settings
     from newsgraph.pipeline.publish import publish
 
-    dist = tmp / "newsgraph-dist"
+    dist = release or tmp / "newsgraph-dist"
     if not dist.exists():
         settings = load_settings()
         quads = sorted(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS),
@@ -287,6 +300,59 @@ def answer_size(server: Server, kind: QueryKind, query: str) -> int:
     return len(list(ox.parse(body, format=fmt)))
 
 
+def rss_mb(proc: subprocess.Popen) -> float:
+    """Resident memory of a server and of every process under it (gunicorn's
+    workers), in MB, from /proc."""
+    def children(pid: int) -> list[int]:
+        try:
+            text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        except OSError:
+            return []
+        kids = [int(c) for c in text.split()]
+        return kids + [g for k in kids for g in children(k)]
+
+    total = 0
+    for pid in [proc.pid, *children(proc.pid)]:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def deref_client(args: tuple) -> tuple[list[float], int]:
+    """Dereferencing: newsgraph's description of a random person, or Oxigraph's
+    DESCRIBE of the same IRI."""
+    port, name, base, people, seconds, seed = args
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    latencies: list[float] = []
+    errors = 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        person = rng.choice(people)
+        started = time.perf_counter()
+        try:
+            if name.startswith("newsgraph"):
+                conn.request("GET", "/doc/" + person[len(base) + 3:] + ".ttl")
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"HTTP {resp.status}")
+            else:
+                ask(conn, "/query", f"DESCRIBE <{person}>", TURTLE)
+        except (OSError, RuntimeError, http.client.HTTPException):
+            errors += 1
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            continue
+        latencies.append(time.perf_counter() - started)
+    conn.close()
+    return latencies, errors
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
@@ -324,6 +390,11 @@ def main() -> int:
              "(on disk, read-only), oxigraph-memory, rdflib-endpoint")
     parser.add_argument("--queries", default=",".join(q.name for q in QUERIES))
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--release", type=Path,
+                        help="a release newsgraph build made: newsgraph serves it, the others "
+                             "load its newsgraph.nq dump")
+    parser.add_argument("--deref", action="store_true",
+                        help="also the dereferencing mix (newsgraph /doc vs Oxigraph DESCRIBE)")
     args = parser.parse_args()
 
     names = [s.strip() for s in args.servers.split(",") if s.strip()]
@@ -332,6 +403,8 @@ def main() -> int:
     servers: list[Server] = []
     try:
         nquads = args.data
+        if args.release is not None:
+            nquads = args.release.resolve() / "newsgraph.nq"
         if nquads is None:
             nquads = tmp / "synthetic.nq"
             with nquads.open("w", encoding="utf-8") as out:
@@ -342,8 +415,10 @@ def main() -> int:
               f"{args.clients} clients, {args.seconds:g} s per query; {os.cpu_count()} cores",
               flush=True)
         starters = {
-            "newsgraph": lambda: start_newsgraph(tmp, nquads, args.workers, cache=True),
-            "newsgraph-nocache": lambda: start_newsgraph(tmp, nquads, args.workers, cache=False),
+            "newsgraph": lambda: start_newsgraph(tmp, nquads, args.workers, cache=True,
+                                                 release=args.release),
+            "newsgraph-nocache": lambda: start_newsgraph(tmp, nquads, args.workers, cache=False,
+                                                         release=args.release),
             "oxigraph": lambda: start_oxigraph(tmp, nquads),
             "oxigraph-memory": lambda: start_oxigraph_memory(nquads),
             "rdflib-endpoint": lambda: start_rdflib_endpoint(tmp, nquads),
@@ -351,7 +426,8 @@ def main() -> int:
         for name in names:
             t0 = time.perf_counter()
             servers.append(starters[name]())
-            print(f"started {name} in {time.perf_counter() - t0:.1f} s", flush=True)
+            print(f"started {name} in {time.perf_counter() - t0:.1f} s, "
+                  f"RSS {rss_mb(servers[-1].proc):.0f} MB", flush=True)
 
         # the same answers everywhere first
         rng = random.Random(1)
@@ -391,6 +467,35 @@ def main() -> int:
                 print(f"{kind.name:12} {server.name:16} {f['rps']:9.1f} req/s  p50 "
                       f"{f['p50_ms']:8.2f} ms  p99 {f['p99_ms']:8.2f} ms  errors {errors}",
                       flush=True)
+        if args.deref:
+            from newsgraph.config import load_settings
+
+            base = load_settings().base
+            figures["deref"] = {}
+            for server in servers:
+                if server.name not in ("newsgraph", "newsgraph-nocache", "oxigraph",
+                                       "oxigraph-memory"):
+                    continue
+                jobs = [(server.port, server.name, base, people, args.seconds, 2000 + i)
+                        for i in range(args.clients)]
+                started = time.perf_counter()
+                with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+                    results = pool.map(deref_client, jobs)
+                elapsed = time.perf_counter() - started
+                latencies = [lat for lats, _ in results for lat in lats]
+                f = figures["deref"][server.name] = {
+                    "requests": len(latencies),
+                    "errors": sum(e for _, e in results),
+                    "rps": len(latencies) / max(elapsed, args.seconds),
+                    "p50_ms": percentile(latencies, 50) * 1000,
+                    "p99_ms": percentile(latencies, 99) * 1000,
+                }
+                print(f"{'deref':12} {server.name:16} {f['rps']:9.1f} req/s  p50 "
+                      f"{f['p50_ms']:8.2f} ms  p99 {f['p99_ms']:8.2f} ms  errors "
+                      f"{f['errors']}", flush=True)
+            kinds.append(QueryKind("deref", "", TURTLE, "person"))
+        for server in servers:
+            print(f"RSS after the mix: {server.name} {rss_mb(server.proc):.0f} MB", flush=True)
     finally:
         for server in servers:
             server.stop()
@@ -411,16 +516,18 @@ def summarise(figures: dict, kinds: list[str]) -> dict:
     summary: dict[str, float] = {}
     for mine in ours:
         for base in [b for b in ("oxigraph", "oxigraph-memory") if b in servers]:
-            lat = [figures[k][mine]["p50_ms"] / figures[k][base]["p50_ms"] for k in kinds]
-            lat99 = [figures[k][mine]["p99_ms"] / figures[k][base]["p99_ms"] for k in kinds]
+            both = [k for k in kinds if mine in figures[k] and base in figures[k]]
+            lat = [figures[k][mine]["p50_ms"] / figures[k][base]["p50_ms"] for k in both]
+            lat99 = [figures[k][mine]["p99_ms"] / figures[k][base]["p99_ms"] for k in both]
             print(f"\n{mine} / {base}: p50 latency ratio (target <= 1.5x on the geometric mean)")
             print("| query | p50 ratio | p99 ratio |\n|---|---|---|")
-            for k, a, b in zip(kinds, lat, lat99, strict=True):
+            for k, a, b in zip(both, lat, lat99, strict=True):
                 print(f"| {k} | {a:.2f}x | {b:.2f}x |")
             summary[f"{mine}/{base} p50"] = geomean(lat)
             summary[f"{mine}/{base} p99"] = geomean(lat99)
             print(f"| geometric mean | {geomean(lat):.2f}x | {geomean(lat99):.2f}x |")
         if "rdflib-endpoint" in servers:
+            kinds = [k for k in kinds if "rdflib-endpoint" in figures[k]]
             thr = [figures[k][mine]["rps"] / figures[k]["rdflib-endpoint"]["rps"]
                    for k in kinds if figures[k]["rdflib-endpoint"]["rps"]]
             print(f"\n{mine} / rdflib-endpoint: throughput ratio (target >= 10x on the "

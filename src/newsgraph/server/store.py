@@ -123,9 +123,15 @@ class OpenRelease:
             is not None
         )
 
+    def query(self, query: str) -> Any:
+        """A query over the union of all graphs (terms enter it through
+        :func:`sparql_term`): the one way the pages and descriptions read the
+        data, so that a remote store costs one round trip per call."""
+        return self.store.query(query, use_default_graph_as_union=True)
+
     def select(self, query: str) -> list[ox.QuerySolution]:
-        """A SELECT over the union of all graphs (terms enter it through :func:`sparql_term`)."""
-        return list(self.store.query(query, use_default_graph_as_union=True))
+        """The rows of a SELECT (see :meth:`query`)."""
+        return list(self.query(query))
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value kept while there is room (descriptions, pages: one per thing)."""

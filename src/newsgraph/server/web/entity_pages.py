@@ -19,7 +19,7 @@ from flask import Flask, has_app_context, render_template
 
 from newsgraph import iris
 from newsgraph.iris import PREFIXES, split_thing, thing_of
-from newsgraph.names import fold
+from newsgraph.names import _NOT_WORD, fold
 from newsgraph.server.store import OpenRelease
 from newsgraph.server.web import current_release
 from newsgraph.server.web.describe import (
@@ -27,7 +27,9 @@ from newsgraph.server.web.describe import (
     RDF_TYPE,
     Description,
     Mention,
+    Names,
     labels_for,
+    names_of,
 )
 from newsgraph.server.web.negotiation import FORMATS
 from newsgraph.server.web.profiles import (
@@ -272,38 +274,135 @@ def _notes(release: OpenRelease, kind: str, things: list[str]) -> dict[str, str]
     return {t: ", ".join(v for parts in found[t] for v in sorted(parts)) for t in things}
 
 
-def namesake_labels(release: OpenRelease, base: str) -> dict[str, str]:
-    """The label of every thing that shares its kind and name with another,
-    with what tells it apart in parentheses; computed once per release."""
+# Nameless things go by a name made from their links (describe.Names.derived):
+# two of them share it when they share those links.
+_SAME_LINKS_QUERY = """
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
+PREFIX ng: <https://w3id.org/newsgraph/def#>
+SELECT DISTINCT ?x ?other ?how WHERE {
+  { VALUES ?x { %(things)s } ?x org:member ?a ; ng:post ?b . ?other org:member ?a ; ng:post ?b
+    BIND("holding" AS ?how) }
+  UNION
+  { VALUES ?x { %(things)s } ?x schema:publisher ?a ; schema:datePublished ?b .
+    FILTER EXISTS { ?y schema:publisher ?a ; schema:datePublished ?b
+                    FILTER(?y != ?x && STRSTARTS(STR(?y), REPLACE(STR(?x), "[^/]*$", ""))) }
+    BIND(?x AS ?other) BIND("published" AS ?how) }
+  FILTER(?other != ?x || ?how = "published") }"""
+# (the VALUES inside each branch: a branch is evaluated on its own, and one
+# without it would join every office holding with every other). Things of
+# one kind (the same IRI but for the slug) published by the same publisher on
+# the same day share the very links their note is made of (date, publisher):
+# the note cannot tell them apart, the id does, so their namesakes' notes are
+# not asked.
 
-    def compute() -> dict[str, str]:
+
+def _fold(text: str) -> str:
+    """:func:`newsgraph.names.fold`, with a fast path for ASCII (which has no
+    accents to drop): the index folds every name of the release."""
+    if text.isascii():
+        return _NOT_WORD.sub(" ", text.casefold()).strip()
+    return fold(text)
+
+
+def _name_index(release: OpenRelease, base: str) -> dict[tuple[str, str], list[str]]:
+    """(kind, folded name) -> the things of that kind and name, for the names
+    two or more things share; made once per release from the names the build
+    counted (statistics.json), without reading the store."""
+
+    def compute() -> dict[tuple[str, str], list[str]]:
         from newsgraph.server.dataset_description import statistics
 
         stats = release.once(("statistics",), lambda: statistics(release, base))
-        out: dict[str, str] = {}
+        groups: dict[tuple[str, str], list[str]] = {}
         for kind, rows in stats.entities_by_kind.items():
-            names = labels_for(release, [iri for iri, _ in rows])
-            groups: dict[str, list[str]] = {}
             for iri, label in rows:
-                groups.setdefault(fold(names.get(iri, label)), []).append(iri)
-            for group in groups.values():
-                if len(group) < 2:
-                    continue
-                notes = _notes(release, kind, sorted(group))
-                # the same note twice tells nothing apart: the id does
-                counts: dict[str, int] = {}
-                for note in notes.values():
-                    counts[note] = counts.get(note, 0) + 1
-                for iri in group:
-                    note = notes[iri]
-                    parts = split_thing(iri, base)
-                    if not note or counts[note] > 1:
-                        note = ", ".join(x for x in (note, parts[1] if parts else iri) if x)
-                    label = names.get(iri) or dict(rows)[iri]
-                    out[iri] = f"{label} ({note})"
-        return out
+                groups.setdefault((kind, _fold(label)), []).append(iri)
+        return {key: group for key, group in groups.items() if len(group) > 1}
 
-    return release.once(("namesake-labels", base), compute)
+    return release.once(("namesake-index", base), compute)
+
+
+def namesake_labels(release: OpenRelease, base: str, things: Iterable[str],
+                    names: Names | None = None) -> dict[str, str]:
+    """The label of each of ``things`` that shares its kind and name with
+    another thing, with what tells it apart in parentheses. ``names``: what
+    :func:`names_of` said of them, if asked already. A few queries, however
+    many things the data holds."""
+    wanted = sorted({t for t in things if "#" not in t and split_thing(t, base)})
+    if not wanted:
+        return {}
+    wanted_set = set(wanted)
+    missing = [t for t in wanted if names is None or t not in names.values]
+    if missing:
+        asked = names_of(release, missing)
+        names = Names({**(names.values if names else {}), **asked.values})
+    shown = names.labels(wanted)
+    index = _name_index(release, base)
+    groups: dict[tuple[str, str], set[str]] = {}
+    nameless: list[str] = []
+    for iri in wanted:
+        kind = split_thing(iri, base)[0]  # type: ignore[index]
+        name = shown.get(iri)
+        group = index.get((kind, fold(name))) if name else None
+        if group:
+            groups.setdefault((kind, fold(name)), set()).update(group)  # type: ignore[arg-type]
+        elif names.named(iri) is None:
+            nameless.append(iri)
+    # a name made from links (an office holding, an article) is shared by the
+    # things with the same links
+    same_note: set[str] = set()
+    if nameless:
+        query = _SAME_LINKS_QUERY % {"things": " ".join(f"<{t}>" for t in nameless)}
+        for row in release.select(query):
+            x, other = row["x"].value, row["other"].value
+            if row["how"].value == "published":
+                same_note.add(x)
+                continue
+            kind = split_thing(x, base)[0]  # type: ignore[index]
+            if split_thing(other, base) is None or split_thing(other, base)[0] != kind:  # type: ignore[index]
+                continue
+            groups.setdefault((kind, "links " + x), {x}).add(other)
+            # the same links make the same name: no need to ask it
+            shown.setdefault(other, shown.get(x, ""))
+    if not groups and not same_note:
+        return {}
+    members = sorted({m for group in groups.values() for m in group})
+    shown.update(labels_for(release, [m for m in members if m not in shown]))
+    by_kind: dict[str, list[str]] = {}
+    for (kind, _), group in groups.items():
+        by_kind.setdefault(kind, []).extend(group)
+    for x in same_note:
+        by_kind.setdefault(split_thing(x, base)[0], []).append(x)  # type: ignore[index]
+    notes: dict[str, str] = {}
+    for kind, group in by_kind.items():
+        notes.update(_notes(release, kind, sorted(set(group))))
+    out: dict[str, str] = {}
+    for x in same_note:
+        parts = split_thing(x, base)
+        note = ", ".join(v for v in (notes[x], parts[1] if parts else x) if v)
+        out[x] = f"{shown.get(x, x)} ({note})"
+    for (_kind, _), group in groups.items():
+        # only the things whose shown name really is shared
+        by_name: dict[str, list[str]] = {}
+        for iri in group:
+            by_name.setdefault(fold(shown.get(iri, "")), []).append(iri)
+        for same in by_name.values():
+            if len(same) < 2:
+                continue
+            # the same note twice tells nothing apart: the id does
+            counts: dict[str, int] = {}
+            for iri in same:
+                counts[notes[iri]] = counts.get(notes[iri], 0) + 1
+            for iri in same:
+                if iri not in wanted_set:
+                    continue
+                note = notes[iri]
+                parts = split_thing(iri, base)
+                if not note or counts[note] > 1:
+                    note = ", ".join(x for x in (note, parts[1] if parts else iri) if x)
+                out[iri] = f"{shown.get(iri, iri)} ({note})"
+    return out
 
 
 def _with_namesakes(desc: Description, base: str) -> Description:
@@ -313,7 +412,7 @@ def _with_namesakes(desc: Description, base: str) -> Description:
     from newsgraph.server.web import current_release
 
     try:
-        distinct = namesake_labels(current_release(), base)
+        distinct = namesake_labels(current_release(), base, desc.labels, desc.names)
     except Exception:  # noqa: BLE001 - a page is still drawn with the plain names
         return desc
     labels = dict(desc.labels)
@@ -456,7 +555,19 @@ def _mention_list(desc: Description, linker: Linker) -> list[dict[str, object]]:
 
 
 def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[str], str]:
-    """The page drawer for a description: called with the JSON-LD to embed."""
+    """The page drawer for a description: called with the JSON-LD to embed. The
+    page model is made only when the page is drawn (a client asking for Turtle
+    costs nothing of it: namesakes, sentences, sections)."""
+    alts = alternates(path_stem)
+
+    def draw(jsonld: str) -> str:
+        page = _page_model(desc, linker, path_stem)
+        return render_template("entity.html", page=page, alternates=alts, jsonld=jsonld)
+
+    return draw
+
+
+def _page_model(desc: Description, linker: Linker, path_stem: str) -> dict[str, object]:
     base = linker.base
     desc = _with_namesakes(desc, base)
     parts = split_thing(desc.iri, base)
@@ -507,9 +618,13 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
     for t in desc.incoming:
         key = desc.labels.get(t.predicate.value) or linker.curie(t.predicate.value)
         incoming.setdefault(key, []).append(_value(t.subject, desc, linker, desc.iri))
+    incoming_counts: dict[str, int] = {}
+    for pred, n in desc.incoming_counts.items():
+        key = desc.labels.get(pred) or linker.curie(pred)
+        incoming_counts[key] = incoming_counts.get(key, 0) + n
     more = "/" + desc.more_path if desc.more_path else None
     card = card_of(current_release(), desc.iri, kind, base) if parts else None
-    page = {
+    return {
         "iri": desc.iri,
         "title": (card.title if card and card.title else display_label(desc, desc.iri, base)),
         "card": card,
@@ -522,18 +637,39 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         "evidence": evidence,
         "incoming": sorted(incoming.items()),
         "incoming_more": more,
+        "incoming_counts": incoming_counts,
+        "paging": paging(path_stem, desc.page, desc.pages, desc.page_size, {
+            "incoming": sum(desc.incoming_counts.values()), "evidence": desc.evidence_total}),
         "is_article": is_article,
         "segments": _segments(desc.text, desc.mentions, desc, linker,
                               editorial_claims(current_release())) if is_article else [],
         "groups": READING_GROUPS,
         "mentions": _mention_list(desc, linker) if is_article else [],
     }
-    alts = alternates(path_stem)
 
-    def draw(jsonld: str) -> str:
-        return render_template("entity.html", page=page, alternates=alts, jsonld=jsonld)
 
-    return draw
+def page_query(page: int) -> str:
+    """The query string that names page ``page`` of a paged resource (none for the first)."""
+    return "" if page == 1 else f"?page={page}"
+
+
+def paging(path: str, page: int, pages: int, size: int,
+           totals: dict[str, int] | None = None) -> dict[str, object]:
+    """What a page says of its place among the pages: links to the first, previous,
+    next and last, and for each paged list its count and the stretch shown."""
+    shown = {
+        name: (min(total, (page - 1) * size + 1), min(total, page * size), total)
+        for name, total in (totals or {}).items()
+    }
+    return {
+        "page": page,
+        "pages": pages,
+        "first": path if page > 1 else None,
+        "prev": f"{path}{page_query(page - 1)}" if page > 1 else None,
+        "next": f"{path}{page_query(page + 1)}" if page < pages else None,
+        "last": f"{path}{page_query(pages)}" if page < pages else None,
+        "shown": shown,
+    }
 
 
 def generic_page(template: str, path_stem: str, **context: object) -> Callable[[str], str]:
@@ -550,6 +686,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["bytes"] = _human_bytes
+    app.jinja_env.filters["thousands"] = lambda n: f"{n:,}"
 
 
 def _human_bytes(n: int) -> str:

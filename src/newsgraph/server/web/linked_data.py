@@ -28,13 +28,14 @@ from newsgraph.server.web import (
 )
 from newsgraph.server.web.describe import (
     DCT_LICENSE,
+    PageNotFound,
     describe,
     document_triples,
     from_triples,
     labels_for,
     restore_datatypes,
 )
-from newsgraph.server.web.entity_pages import Link, Linker, entity_page, generic_page
+from newsgraph.server.web.entity_pages import Link, Linker, entity_page, generic_page, paging
 from newsgraph.server.web.negotiation import (
     BY_EXT,
     FORMATS,
@@ -88,9 +89,38 @@ def _pick(ext: str | None) -> Format | None:
     return negotiate(request.headers.get("Accept"))
 
 
-def _link_header(path_stem: str, extra: list[str] | None = None) -> str:
-    links = [f'<{path_stem}.{f.ext}>; rel="alternate"; type="{f.media_type}"' for f in FORMATS]
+def _link_header(path_stem: str, extra: list[str] | None = None, query: str = "") -> str:
+    links = [f'<{path_stem}.{f.ext}{query}>; rel="alternate"; type="{f.media_type}"'
+             for f in FORMATS]
     return ", ".join([*(extra or []), *links])
+
+
+def page_number() -> int | None:
+    """The ``?page=N`` of a paged resource (1 without one); None if it is not a
+    whole number from 1 (answered 404: there is no such page)."""
+    raw = request.args.get("page")
+    if raw is None:
+        return 1
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        return None
+    return int(raw)
+
+
+def page_query(page: int) -> str:
+    """The query string that names page ``page`` (none for the first)."""
+    return "" if page == 1 else f"?page={page}"
+
+
+def page_links(path: str, page: int, pages: int) -> list[str]:
+    """``Link`` values to the first, previous, next and last pages (RFC 8288)."""
+    if pages <= 1:
+        return []
+    out = [f'<{path}>; rel="first"', f'<{path}{page_query(pages)}>; rel="last"']
+    if page > 1:
+        out.append(f'<{path}{page_query(page - 1)}>; rel="prev"')
+    if page < pages:
+        out.append(f'<{path}{page_query(page + 1)}>; rel="next"')
+    return out
 
 
 def _data_license() -> str:
@@ -113,20 +143,22 @@ def represent(
     build: Callable[[], View],
     extra_links: list[str] | None = None,
     license_iri: str | None = None,
+    query: str = "",
 ) -> Response:
     """The negotiated representation of a resource whose view ``build`` makes;
-    ``license_iri``, the licence it is under, is linked with ``rel="license"``."""
+    ``license_iri``, the licence it is under, is linked with ``rel="license"``;
+    ``query`` names one page of a paged resource (``?page=N``)."""
     fmt = _pick(ext)
     if fmt is None:
         return _not_found("no such format") if ext is not None else _not_acceptable()
     view = release.cached((*key, "view"), build)
     body = release.cached((*key, fmt.ext), lambda: render(fmt, view))
     resp = Response(body, content_type=fmt.content_type)
-    resp.headers["Content-Location"] = f"{path_stem}.{fmt.ext}"
+    resp.headers["Content-Location"] = f"{path_stem}.{fmt.ext}{query}"
     if ext is None:
         resp.vary.add("Accept")
     links = [*(extra_links or []), *([license_link(license_iri)] if license_iri else [])]
-    resp.headers["Link"] = _link_header(path_stem, links)
+    resp.headers["Link"] = _link_header(path_stem, links, query)
     return conditional(resp, release, "-".join(str(k) for k in (*key[1:], fmt.ext)))
 
 
@@ -162,33 +194,45 @@ def thing(kind: str, slug: str) -> Response:
 
 @bp.get("/doc/<kind>/<name>")
 def description(kind: str, name: str) -> Response:
-    """The thing's description, in the format of the extension or of ``Accept``."""
+    """The thing's description, in the format of the extension or of ``Accept``;
+    ``?page=N``: the N-th page of its incoming and evidence links."""
     slug, ext = _split_ext(name)
     iri = _thing_iri(kind, slug)
     release = current_release()
     if iri is None or not release.has_subject(iri):
         return _not_found(f"nothing is known as /id/{kind}/{slug}" if iri else "no such thing")
+    page = page_number()
+    if page is None:
+        return _not_found("no such page")
     settings = current_settings()
     path_stem = f"/doc/{kind}/{slug}"
+    licence = _data_license()
 
-    def build() -> View:
+    def build() -> tuple[View, int]:
         datatypes = release.once(
             ("integer-datatypes",), lambda: integer_datatypes(_folder(release, "shapes"))
         )
-        desc = describe(release, iri, settings.base, settings.max_incoming_links, datatypes)
+        desc = describe(release, iri, settings.base, settings.max_incoming_links, datatypes,
+                        page=page)
         linker = Linker(settings.base, _documented(release))
-        own = document_triples(release, kind, slug, settings.base, licence)
-        return View([*desc.triples, *own], entity_page(desc, linker, path_stem))
+        own = document_triples(release, kind, slug, settings.base, licence, page=page)
+        return View([*desc.triples, *own], entity_page(desc, linker, path_stem)), desc.pages
 
-    licence = _data_license()
+    try:
+        view, pages = release.cached(("doc", kind, slug, page, "paged"), build)
+    except PageNotFound:
+        return _not_found(f"/doc/{kind}/{slug} has no page {page}")
+    fmt = _pick(ext)
+    here = f"{path_stem}.{fmt.ext}" if ext is not None and fmt is not None else path_stem
     return represent(
         release,
-        ("doc", kind, slug),
+        ("doc", kind, slug, page),
         path_stem,
         ext,
-        build,
-        [f'<{"/id/" + kind + "/" + slug}>; rel="describes"'],
+        lambda: view,
+        [f'<{"/id/" + kind + "/" + slug}>; rel="describes"', *page_links(here, page, pages)],
         licence,
+        page_query(page),
     )
 
 
@@ -293,19 +337,31 @@ def named_graph(name: str) -> Response:
 # ------------------------------------------------------------------ /dataset and /dumps
 
 
+# named graphs listed on one page of /dataset (one per article: thousands)
+GRAPHS_PAGE_SIZE = 100
+
+
 @bp.get("/dataset")
 @bp.get("/dataset.<ext>")
 def dataset(ext: str | None = None) -> Response:
+    """VoID + DCAT from the build's statistics; the HTML lists the named graphs a
+    page at a time (``?page=N``)."""
     release = current_release()
     settings = current_settings()
+    stats = release.once(("statistics",), lambda: statistics(release, settings.base))
+    page = page_number()
+    pages = max(1, -(-len(stats.named_graphs) // GRAPHS_PAGE_SIZE))
+    if page is None or page > pages:
+        return _not_found("/dataset has no such page")
 
     def build() -> View:
         from newsgraph.server.web.tables import TABLES_LIST, distribution_triples
 
-        stats = release.once(("statistics",), lambda: statistics(release, settings.base))
         triples = description_triples(release, stats, settings.base, _data_license())
         triples += distribution_triples(iris.dataset(settings.base), settings.base)
         desc = from_triples(iris.dataset(settings.base), triples)
+        start = (page - 1) * GRAPHS_PAGE_SIZE
+        prefix = f"{settings.base}graph/"
         return View(
             desc.triples,
             generic_page(
@@ -318,11 +374,17 @@ def dataset(ext: str | None = None) -> Response:
                 tables=TABLES_LIST,
                 linker=Linker(settings.base, _documented(release)),
                 sparql="/sparql",
+                graphs=[(g, "/graph/" + g[len(prefix):] if g.startswith(prefix) else None)
+                        for g in stats.named_graphs[start:start + GRAPHS_PAGE_SIZE]],
+                paging=paging("/dataset", page, pages, GRAPHS_PAGE_SIZE,
+                              {"graphs": len(stats.named_graphs)}),
             ),
         )
 
-    return represent(release, ("dataset",), "/dataset", ext, build,
-                     license_iri=_data_license())
+    here = f"/dataset.{ext}" if ext is not None else "/dataset"
+    return represent(release, ("dataset", page), "/dataset", ext, build,
+                     page_links(here, page, pages), license_iri=_data_license(),
+                     query=page_query(page))
 
 
 @bp.get("/dumps")
