@@ -1367,8 +1367,8 @@ _TO_FILL = {
     "tenures": "start with its source, if known",
     "works": "type, publisher, published, url",
 }
-_SECTIONS = {"person": "people", "organization": "organizations", "place": "places",
-             "post": "posts", "tenure": "tenures", "work": "works"}
+# the register's section of each kind a draft may propose (those _TO_FILL knows)
+_SECTIONS = {k.name: k.section for k in iris.KIND_TABLE if k.section in _TO_FILL}
 
 
 def _new_entities(proposals: list[Proposal], register: Register) -> dict[str, dict[str, dict]]:

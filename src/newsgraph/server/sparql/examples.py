@@ -9,20 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsgraph import iris
+
 # The prefixes the query page starts with (those of the vocabulary contract).
 PAGE_PREFIXES: dict[str, str] = {
-    "ng": "https://w3id.org/newsgraph/def#",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "time": "http://www.w3.org/2006/time#",
-    "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "wd": "http://www.wikidata.org/entity/",
+    p: iris.PREFIXES[p]
+    for p in ("ng", "schema", "org", "prov", "time", "nif", "skos", "owl", "rdf", "rdfs", "xsd",
+              "wd")
 }
 
 

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from newsgraph import iris
-from newsgraph.iris import NG, NIF, SCHEMA, SKOS, split_thing, thing_of
+from newsgraph.iris import NG, NIF, ORG, PROV, SCHEMA, SKOS, split_thing, thing_of
 from newsgraph.server.store import OpenRelease, sparql_term
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -40,12 +40,12 @@ NIF_ISSTRING = ox.NamedNode(f"{NIF}isString")
 SCHEMA_TEXT = ox.NamedNode(f"{SCHEMA}text")
 SCHEMA_PUBLISHER = ox.NamedNode(f"{SCHEMA}publisher")
 SCHEMA_DATE = ox.NamedNode(f"{SCHEMA}datePublished")
-ORG_MEMBERSHIP = ox.NamedNode("http://www.w3.org/ns/org#Membership")
-ORG_MEMBER = ox.NamedNode("http://www.w3.org/ns/org#member")
+ORG_MEMBERSHIP = ox.NamedNode(f"{ORG}Membership")
+ORG_MEMBER = ox.NamedNode(f"{ORG}member")
 NG_POST = ox.NamedNode(f"{NG}post")
-PROV_ASSOCIATION = ox.NamedNode("http://www.w3.org/ns/prov#Association")
-PROV_AGENT = ox.NamedNode("http://www.w3.org/ns/prov#agent")
-PROV_HADROLE = ox.NamedNode("http://www.w3.org/ns/prov#hadRole")
+PROV_ASSOCIATION = ox.NamedNode(f"{PROV}Association")
+PROV_AGENT = ox.NamedNode(f"{PROV}agent")
+PROV_HADROLE = ox.NamedNode(f"{PROV}hadRole")
 NIF_CONTEXT_CLASS = ox.NamedNode(f"{NIF}Context")
 # the properties that name a node, best first (a statement is known by its
 # words, a span by the words it covers)

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from flask import Flask, has_app_context, render_template
 
 from newsgraph import iris
-from newsgraph.iris import PREFIXES, split_thing, thing_of
+from newsgraph.iris import curie, split_thing, thing_of
 from newsgraph.names import fold
 from newsgraph.server.store import OpenRelease
 from newsgraph.server.web.describe import (
@@ -32,52 +32,12 @@ from newsgraph.server.web.negotiation import FORMATS
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-KIND_LABELS = {
-    "person": "Person",
-    "organization": "Organisation",
-    "place": "Place",
-    "post": "Office",
-    "tenure": "Office holding",
-    "meeting": "Meeting",
-    "event": "Event",
-    "statement": "Statement",
-    "article": "Article",
-    "work": "Source work",
-    "concept": "Concept",
-}
-KIND_PLURALS = {
-    "person": "People",
-    "organization": "Organisations",
-    "place": "Places",
-    "post": "Offices",
-    "tenure": "Office holdings",
-    "meeting": "Meetings",
-    "event": "Events",
-    "statement": "Statements",
-    "article": "Articles",
-    "work": "Source works",
-    "concept": "Concepts",
-}
+# per-kind tables, from the one registry of kinds (newsgraph.iris.KIND_TABLE)
+KIND_LABELS = {k.name: k.label for k in iris.KIND_TABLE}
+KIND_PLURALS = {k.name: k.plural for k in iris.KIND_TABLE}
 # in an article's text, the link of a stretch covered by several mentions goes to
 # the most specific: the shortest span, then the thing most people look for
-KIND_PRIORITY = {
-    k: i
-    for i, k in enumerate(
-        (
-            "person",
-            "organization",
-            "place",
-            "post",
-            "concept",
-            "event",
-            "work",
-            "meeting",
-            "tenure",
-            "statement",
-            "article",
-        )
-    )
-}
+KIND_PRIORITY = {k.name: k.priority for k in iris.KIND_TABLE}
 FORMAT_NAMES = {
     "html": "HTML",
     "ttl": "Turtle",
@@ -160,14 +120,6 @@ class Linker:
 
     def curie(self, iri: str) -> str:
         return curie(iri)
-
-
-def curie(iri: str) -> str:
-    """``prefix:local`` for the project's prefixes, else the IRI itself."""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
 
 
 def humanize(slug: str) -> str:
