@@ -21,6 +21,8 @@ no timestamp is written anywhere.
 from __future__ import annotations
 
 import contextlib
+import io
+import itertools
 import json
 import os
 import re
@@ -31,12 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, URIRef
-from rdflib import Literal as RdfLiteral
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.term import Node
 
-from newsgraph import iris, release
+from newsgraph import iris, jsonld, release
 from newsgraph.release import JSONLD, NQUADS, STORE, TRIG, TURTLE, ReleaseError
 from newsgraph.resources import CONTEXT_FILE
 from newsgraph.statistics import count_statistics, stats_to_json
@@ -104,43 +104,12 @@ def sorted_quads(ds: Dataset, ontology: Graph) -> list[ox.Quad]:
                                         str(q.object)))
 
 
-def _rdflib_term(term: object) -> Node:
-    """The rdflib twin of a pyoxigraph term, blank node labels kept (re-parsing renames them)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")
-
-
 def _jsonld(quads: list[ox.Quad]) -> bytes:
-    """Compact JSON-LD with the shipped context, named graphs kept, keys sorted."""
-    ds = Dataset()
-    for q in quads:
-        ds.graph(_rdflib_term(q.graph_name)).add(
-            (_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object)))
-    ctx = context()["@context"]
-    raw = ds.serialize(format="json-ld", context=ctx, auto_compact=True, encoding="utf-8")
-    doc = json.loads(raw)
-    doc["@context"] = ctx  # inline: a reader never has to fetch anything
-
-    def normalise(value: object) -> object:
-        if isinstance(value, dict):
-            # an @list is ordered: keep its items where they are
-            return {k: ([normalise(i) for i in v] if k == "@list" and isinstance(v, list)
-                        else normalise(v)) for k, v in sorted(value.items())}
-        if isinstance(value, list):
-            items = [normalise(v) for v in value]
-            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-        return value
-
-    body = {k: normalise(v) for k, v in doc.items() if k != "@context"}
-    out = {"@context": ctx, **body}
-    return (json.dumps(out, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """The JSON-LD dump, written by the one JSON-LD writer graph by graph (the
+    quads come sorted, so each graph's quads are consecutive)."""
+    out = io.BytesIO()
+    jsonld.write_dataset(out, itertools.groupby(quads, key=lambda q: q.graph_name))
+    return out.getvalue()
 
 
 def render_dumps(quads: list[ox.Quad]) -> dict[str, bytes]:
