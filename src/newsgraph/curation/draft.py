@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from newsgraph import iris
-from newsgraph.curation.coverage import sentences
 from newsgraph.names import fold
 from newsgraph.pipeline import dates
 from newsgraph.pipeline.annotations import (
@@ -56,6 +55,7 @@ from newsgraph.pipeline.annotations import (
     target,
 )
 from newsgraph.pipeline.grounding import find_all
+from newsgraph.sentences import sentences
 
 # --------------------------------------------------------------------------- proposals
 

@@ -13,7 +13,6 @@ The description of ``{base}id/{kind}/{slug}`` holds
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -22,6 +21,7 @@ import pyoxigraph as ox
 
 from newsgraph import iris
 from newsgraph.iris import NG, NIF, ORG, PROV, SCHEMA, SKOS, split_thing, thing_of
+from newsgraph.sentences import sentence_bounds  # the one splitter, shared with coverage
 from newsgraph.server.store import OpenRelease, sparql_term
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -218,21 +218,6 @@ def _incoming(
             if len(found) > cap:
                 return _dedupe(found)[:cap], True
     return _dedupe(found), False
-
-
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
-
-
-def sentence_bounds(text: str, begin: int, end: int) -> tuple[int, int]:
-    """The start of the sentence holding ``begin`` and the end of the one holding ``end``."""
-    start, stop = 0, len(text)
-    for m in SENTENCE_END.finditer(text):
-        if m.end() <= begin:
-            start = m.end()
-        elif m.start() >= end:
-            stop = m.start()
-            break
-    return start, stop
 
 
 def _int_of(term: Term | None) -> int | None:

@@ -475,7 +475,7 @@ def _severity(folder: TurtleFolder, node: Term) -> str | None:
     return curie(sev.value) if isinstance(sev, ox.NamedNode) else None
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 INTEGER_TYPES = frozenset(
     f"{XSD}{t}"
     for t in (
