@@ -336,7 +336,7 @@ def _answer(settings: Settings, op: Operation) -> Response:
         "base": settings.base,
     }
     header, body = _run(pool, settings, payload)
-    _cache().put(cache_key, fmt.content_type, body)
+    _cache().keep(cache_key, fmt.content_type, body)
     _remember_raw(fmt.content_type, body)
     return _result_response(fmt.content_type, body)
 
@@ -354,7 +354,7 @@ def _remember_raw(content_type: str, body: bytes) -> None:
     # kept under the parsed key too (POST and other spellings of the same query
     # share that one); the body is one bytes object, though the budget counts it twice
     if request.method == "GET":
-        _cache().put(_raw_key(request.environ), content_type, body)
+        _cache().keep(_raw_key(request.environ), content_type, body)
 
 
 def _answered_before(app: Flask, environ: dict) -> tuple[str, bytes] | None:
