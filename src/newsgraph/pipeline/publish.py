@@ -130,7 +130,8 @@ def context_file() -> bytes:
 
 
 def build_manifest(dumps: dict[str, bytes], quads: list[ox.Quad], base: str,
-                   ontology_dir: Path, shape_folders: Sequence[Path]
+                   ontology_dir: Path, shape_folders: Sequence[Path],
+                   license: str | None = None
                    ) -> tuple[dict, dict[str, tuple[str, bytes]]]:
     """The manifest (store files not yet listed) and the files it lists."""
     per_graph: dict[str, int] = {}
@@ -139,7 +140,8 @@ def build_manifest(dumps: dict[str, bytes], quads: list[ox.Quad], base: str,
     files = release.content_files(dumps, context_file(), ontology_dir, shape_folders)
     manifest = release.build_manifest(
         files, base, quads=len(quads),
-        triples=len({(q.subject, q.predicate, q.object) for q in quads}), graphs=per_graph)
+        triples=len({(q.subject, q.predicate, q.object) for q in quads}), graphs=per_graph,
+        license=license)
     return manifest, files
 
 
@@ -235,16 +237,18 @@ def remove_debris(dist: Path) -> list[str]:
 
 
 def publish(quads: list[ox.Quad], dist: Path, base: str, *, ontology_dir: Path,
-            shape_folders: Sequence[Path]) -> PublishedRelease:
+            shape_folders: Sequence[Path], license: str | None = None) -> PublishedRelease:
     """Write a release for ``quads`` (with the ontology and shapes it was checked
-    with) and point ``dist`` at it, all or nothing."""
+    with, and the licence its data is published under) and point ``dist`` at
+    it, all or nothing."""
     if dist.exists() and not dist.is_symlink():
         raise PublishError(
             f"{dist} exists and is not a newsgraph release link; move it away and build again"
         )
     dumps = render_dumps(quads)
     try:
-        manifest, files = build_manifest(dumps, quads, base, ontology_dir, shape_folders)
+        manifest, files = build_manifest(dumps, quads, base, ontology_dir, shape_folders,
+                                         license)
     except OSError as exc:
         raise PublishError(f"cannot read {exc.filename}: {exc.strerror or exc}") from exc
     releases = releases_dir(dist)

@@ -94,7 +94,7 @@ def _link_header(path_stem: str, extra: list[str] | None = None) -> str:
 
 
 def _data_license() -> str:
-    return data_license(current_settings())
+    return data_license(current_settings(), current_release())
 
 
 def _declared_license(folder: TurtleFolder) -> str | None:

@@ -357,7 +357,8 @@ def _remember_raw(content_type: str, body: bytes) -> None:
         _cache().keep(_raw_key(request.environ), content_type, body)
 
 
-def _answered_before(app: Flask, environ: dict) -> tuple[str, bytes] | None:
+def _answered_before(app: Flask, environ: dict) -> tuple[str, bytes, str] | None:
+    """(content type, body, the release's licence) of an answer kept before."""
     holder = app.extensions.get("newsgraph.server.sparql")
     if not holder or "cache" not in holder:
         return None
@@ -367,7 +368,10 @@ def _answered_before(app: Flask, environ: dict) -> tuple[str, bytes] | None:
         return None
     if holder.get("key") != (os.getpid(), str(release.source), release.release_id):
         return None  # a new release: Flask's path starts its pool and an empty cache
-    return holder["cache"].get(_raw_key(environ))
+    hit = holder["cache"].get(_raw_key(environ))
+    if hit is None:
+        return None
+    return (*hit, data_license(app.extensions["newsgraph"].settings, release))
 
 
 def install_fast_path(app: Flask) -> None:
@@ -376,8 +380,7 @@ def install_fast_path(app: Flask) -> None:
     inner = app.wsgi_app
     # the headers Flask's path sends (``_result_response``, then ``_common_headers``)
     fixed = [("Vary", "Accept"), ("Cache-Control", "no-cache"),
-             ("X-Content-Type-Options", "nosniff"),
-             ("Link", license_link(data_license(app.extensions["newsgraph"].settings)))]
+             ("X-Content-Type-Options", "nosniff")]
     fixed += [(k, v) for k, v in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
               if k not in dict(fixed)]
 
@@ -385,9 +388,10 @@ def install_fast_path(app: Flask) -> None:
         if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == "/sparql":
             hit = _answered_before(app, environ)
             if hit is not None:
-                content_type, body = hit
+                content_type, body, licence = hit
                 start_response("200 OK", [("Content-Type", content_type),
-                                          ("Content-Length", str(len(body))), *fixed])
+                                          ("Content-Length", str(len(body))), *fixed,
+                                          ("Link", license_link(licence))])
                 return [body]
         return inner(environ, start_response)
 
@@ -400,7 +404,8 @@ def _result_response(content_type: str, body: bytes) -> Response:
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     # answers are made of the data, under the data's licence
-    resp.headers["Link"] = license_link(data_license(_settings()))
+    resp.headers["Link"] = license_link(
+        data_license(_settings(), current_app.extensions["newsgraph"].data.current()))
     return resp
 
 
