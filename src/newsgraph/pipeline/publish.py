@@ -105,10 +105,12 @@ def sorted_quads(ds: Dataset, ontology: Graph) -> list[ox.Quad]:
 
 
 def _jsonld(quads: list[ox.Quad]) -> bytes:
-    """The JSON-LD dump, written by the one JSON-LD writer graph by graph (the
-    quads come sorted, so each graph's quads are consecutive)."""
+    """The JSON-LD dump, written by the one JSON-LD writer graph by graph."""
+    # the writer takes graphs in order; quads that come sorted stay as they are (a
+    # stable sort of a sorted list is one pass)
+    ordered = sorted(quads, key=lambda q: str(q.graph_name))
     out = io.BytesIO()
-    jsonld.write_dataset(out, itertools.groupby(quads, key=lambda q: q.graph_name))
+    jsonld.write_dataset(out, itertools.groupby(ordered, key=lambda q: q.graph_name))
     return out.getvalue()
 
 

@@ -379,10 +379,11 @@ def install_fast_path(app: Flask) -> None:
     answer cache, without building a Flask request (same status, headers, body)."""
     inner = app.wsgi_app
     # the headers Flask's path sends (``_result_response``, then ``_common_headers``)
+    # the release's licence goes between them (it is the release's, read on each hit)
     fixed = [("Vary", "Accept"), ("Cache-Control", "no-cache"),
              ("X-Content-Type-Options", "nosniff")]
-    fixed += [(k, v) for k, v in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
-              if k not in dict(fixed)]
+    after = [(k, v) for k, v in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
+             if k not in {*dict(fixed), "Link"}]
 
     def wsgi_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == "/sparql":
@@ -391,7 +392,7 @@ def install_fast_path(app: Flask) -> None:
                 content_type, body, licence = hit
                 start_response("200 OK", [("Content-Type", content_type),
                                           ("Content-Length", str(len(body))), *fixed,
-                                          ("Link", license_link(licence))])
+                                          ("Link", license_link(licence)), *after])
                 return [body]
         return inner(environ, start_response)
 
