@@ -63,18 +63,27 @@ def test_the_shipped_context_is_the_namespace_table():
     assert iris.PREFIXES["ngsh"] == f"{iris.SHAPES}#"
 
 
+# SPARQL prologues still written by hand, in modules another change is reworking
+PROLOGUES_BY_HAND = {"server/web/landing.py", "server/web/describe.py"}
+
+
 def test_no_module_but_iris_defines_a_namespace():
-    """A namespace is written once: no ``Namespace(...)`` and no string constant
-    holding a namespace of the table anywhere else in the package."""
+    """A namespace is written once: no ``Namespace(...)``, no string constant
+    holding a namespace of the table and no hand-written ``PREFIX`` line
+    (``iris.with_prefixes`` writes them) anywhere else in the package."""
     namespaces = set(iris.PREFIXES.values())
     offenders = []
-    for path in sorted((REPO / "src" / "newsgraph").rglob("*.py")):
-        if path.name == "iris.py":
+    package = REPO / "src" / "newsgraph"
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        if name == "iris.py":
             continue
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             constant = re.match(r"\s*[A-Z_]+\s*(?::[^=]+)?=\s*\"([^\"]+)\"\s*$", line)
-            if "Namespace(" in line or (constant and constant.group(1) in namespaces):
-                offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+            prologue = re.match(r"\s*(?:\"\"\")?PREFIX \w*: <", line)
+            if ("Namespace(" in line or (constant and constant.group(1) in namespaces)
+                    or (prologue and name not in PROLOGUES_BY_HAND)):
+                offenders.append(f"{name}:{number}: {line.strip()}")
     assert offenders == []
 
 

@@ -60,6 +60,17 @@ VANN = Namespace(PREFIXES["vann"])
 SH = Namespace(PREFIXES["sh"])
 FOAF = Namespace(PREFIXES["foaf"])
 
+def with_prefixes(body: str, prefixes: dict[str, str] | None = None) -> str:
+    """A SPARQL query ``body`` with PREFIX lines for the prefixes of the table
+    (or ``prefixes``) it uses, in the table's order: no query writes its own."""
+    table = PREFIXES if prefixes is None else prefixes
+    # look for "name:" outside IRIs and strings
+    code = re.sub(r"<[^<>\s]*>|\"[^\"]*\"|'[^']*'", " ", body)
+    used = [name for name in table if re.search(rf"(?<![\w.?$-]){re.escape(name)}:", code)]
+    head = "".join(f"PREFIX {name}: <{table[name]}>\n" for name in used)
+    return head + body.strip() + "\n"
+
+
 # what may follow the colon of a CURIE: a Turtle local name without escapes
 # (so no "/": https://schema.org/a/b is no schema:a/b)
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")

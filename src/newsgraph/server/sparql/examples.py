@@ -6,7 +6,6 @@ lines it uses, so the page shows complete queries that run as they are.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from newsgraph import iris
@@ -33,11 +32,7 @@ class Example:
 
 def with_prefixes(body: str, prefixes: dict[str, str] = PAGE_PREFIXES) -> str:
     """``body`` with PREFIX lines for the prefixes it uses, in a fixed order."""
-    # look for "name:" outside IRIs and strings
-    code = re.sub(r"<[^<>\s]*>|\"[^\"]*\"|'[^']*'", " ", body)
-    used = [name for name in prefixes if re.search(rf"(?<![\w.?$-]){re.escape(name)}:", code)]
-    head = "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in used)
-    return head + body.strip() + "\n"
+    return iris.with_prefixes(body, prefixes)
 
 
 def prologue(prefixes: dict[str, str] = PAGE_PREFIXES) -> str:

@@ -153,46 +153,35 @@ SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
 # publisher, an organisation or place what it is part of; and where even that
 # is the same, the id.
 
-_WHEN_AND_WHERE = """
-PREFIX schema: <https://schema.org/>
+_WHEN_AND_WHERE = iris.with_prefixes("""
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
   OPTIONAL { ?s schema:startDate ?a }
-  OPTIONAL { ?s schema:location/schema:name ?b } }"""
-_DATE_AND_PUBLISHER = """
-PREFIX schema: <https://schema.org/>
+  OPTIONAL { ?s schema:location/schema:name ?b } }""")
+_DATE_AND_PUBLISHER = iris.with_prefixes("""
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
   OPTIONAL { ?s schema:datePublished ?a }
-  OPTIONAL { ?s schema:publisher/schema:name ?b } }"""
+  OPTIONAL { ?s schema:publisher/schema:name ?b } }""")
 _NOTE_QUERIES = {
     "meeting": _WHEN_AND_WHERE,
     "event": _WHEN_AND_WHERE,
-    "person": """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
+    "person": iris.with_prefixes("""
 SELECT ?s ?a WHERE { VALUES ?s { %s }
   OPTIONAL { { ?s org:holds ?post } UNION { ?t org:member ?s ; ng:post ?post }
-             ?post skos:prefLabel ?a } }""",
-    "tenure": """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX time: <http://www.w3.org/2006/time#>
+             ?post skos:prefLabel ?a } }"""),
+    "tenure": iris.with_prefixes("""
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
   OPTIONAL { ?s org:memberDuring/time:hasBeginning/time:inXSDDate ?a }
-  OPTIONAL { ?s org:memberDuring/time:hasEnd/time:inXSDDate ?b } }""",
-    "statement": """
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <https://schema.org/>
+  OPTIONAL { ?s org:memberDuring/time:hasEnd/time:inXSDDate ?b } }"""),
+    "statement": iris.with_prefixes("""
 SELECT ?s ?a WHERE { VALUES ?s { %s }
-  OPTIONAL { ?s prov:wasAttributedTo/schema:name ?a } }""",
+  OPTIONAL { ?s prov:wasAttributedTo/schema:name ?a } }"""),
     "work": _DATE_AND_PUBLISHER,
     "article": _DATE_AND_PUBLISHER,
 }
-_PART_OF_QUERY = """
-PREFIX schema: <https://schema.org/>
-PREFIX org: <http://www.w3.org/ns/org#>
+_PART_OF_QUERY = iris.with_prefixes("""
 SELECT ?s ?a WHERE { VALUES ?s { %s }
   OPTIONAL { ?s schema:containedInPlace|schema:parentOrganization|schema:location|
-                org:postIn|org:subOrganizationOf ?up . ?up schema:name ?a } }"""
+                org:postIn|org:subOrganizationOf ?up . ?up schema:name ?a } }""")
 
 
 def _notes(release: OpenRelease, kind: str, things: list[str]) -> dict[str, str]:
