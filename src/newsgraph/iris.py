@@ -60,6 +60,12 @@ VANN = Namespace(PREFIXES["vann"])
 SH = Namespace(PREFIXES["sh"])
 FOAF = Namespace(PREFIXES["foaf"])
 
+def prologue(*names: str) -> str:
+    """PREFIX lines for the named prefixes of the table, for queries that are
+    put together from pieces."""
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
+
+
 def with_prefixes(body: str, prefixes: dict[str, str] | None = None) -> str:
     """A SPARQL query ``body`` with PREFIX lines for the prefixes of the table
     (or ``prefixes``) it uses, in the table's order: no query writes its own."""
@@ -103,31 +109,45 @@ class Kind:
     priority: int
     section: str | None = None  # its section of seeds/entities.yaml; None: articles hold them
     reconcile: str | None = None  # the type name OpenRefine shows; None: not offered
+    # the group its mentions are marked with in an article's reading view (a
+    # legend entry of profiles.READING_GROUPS); None: "topic"
+    mention_group: str | None = None
 
 
 KIND_TABLE: tuple[Kind, ...] = (
     Kind("person", "Person", "People", ("schema:Person", "prov:Agent"), 0,
-         section="people", reconcile="Person"),
+         section="people", reconcile="Person",
+         mention_group="person"),
     Kind("organization", "Organisation", "Organisations",
          ("schema:Organization", "prov:Agent"), 1,
-         section="organizations", reconcile="Organization"),
+         section="organizations", reconcile="Organization",
+         mention_group="organization"),
     Kind("place", "Place", "Places", ("schema:Place",), 2,
-         section="places", reconcile="Place"),
+         section="places", reconcile="Place",
+         mention_group="place"),
     Kind("post", "Office", "Offices", ("org:Post",), 3,
-         section="posts", reconcile="Post (office)"),
+         section="posts", reconcile="Post (office)",
+         mention_group="office"),
     Kind("tenure", "Office holding", "Office holdings", ("org:Membership",), 8,
-         section="tenures"),
+         section="tenures",
+         mention_group="office"),
     Kind("meeting", "Meeting", "Meetings", ("ng:Meeting", "schema:Event", "prov:Activity"), 7,
-         reconcile="Meeting"),
+         reconcile="Meeting",
+         mention_group="date"),
     Kind("event", "Event", "Events", ("schema:Event",), 5,
-         section="events", reconcile="Event"),
-    Kind("statement", "Statement", "Statements", ("ng:Statement", "prov:Entity"), 9),
+         section="events", reconcile="Event",
+         mention_group="date"),
+    Kind("statement", "Statement", "Statements", ("ng:Statement", "prov:Entity"), 9,
+         mention_group="quote"),
     # an article's own types come from its metadata (schema:NewsArticle, nif:Context)
-    Kind("article", "Article", "Articles", (), 10),
+    Kind("article", "Article", "Articles", (), 10,
+         mention_group="source"),
     Kind("work", "Source work", "Source works", ("schema:CreativeWork",), 6,
-         section="works", reconcile="Work (source)"),
+         section="works", reconcile="Work (source)",
+         mention_group="source"),
     Kind("concept", "Concept", "Concepts", ("skos:Concept",), 4,
-         section="concepts", reconcile="Concept"),
+         section="concepts", reconcile="Concept",
+         mention_group="topic"),
 )
 KIND_BY_NAME: dict[str, Kind] = {k.name: k for k in KIND_TABLE}
 KINDS: tuple[str, ...] = tuple(KIND_BY_NAME)

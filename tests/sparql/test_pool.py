@@ -126,7 +126,7 @@ def test_a_query_landing_on_a_worker_killed_while_idle_is_answered_by_a_fresh_on
         (first,) = pool.pids()
         os.kill(first, signal.SIGKILL)
         if wait_for_death:
-            assert wait_until(lambda: not alive(first), 5)
+            assert wait_until(lambda pid=first: not alive(pid), 5)
         header, body = pool.run(request("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), 10)
         assert header["ok"] and b'"400"' in body
         assert first not in pool.pids() and len(pool.pids()) == 1

@@ -6,6 +6,9 @@ Blueprints per area of the HTTP interface (see docs/http.md):
 * ``landing`` — ``/`` (descriptions are drawn as pages by ``entity_pages``)
 * ``sparql`` — ``/sparql``
 * ``reconcile`` — ``/reconcile``
+* ``search`` — ``/search``
+* ``meetings`` — ``/meetings`` in time order and ``/network``, who met whom
+* ``tables`` — ``/tables``: CSV and JSON of people, meetings, statements, mentions
 
 The data is opened lazily in each worker process (a pyoxigraph store must not
 cross a fork) and reached through :func:`current_release`, or, for blueprints
@@ -20,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from newsgraph import release as release_layout
@@ -122,12 +125,24 @@ def create_app(settings: Settings | None = None, data: Path | None = None,
         ),
     )
 
-    from newsgraph.server.web import entity_pages, landing, linked_data, reconcile, sparql
+    from newsgraph.server.web import (
+        entity_pages,
+        landing,
+        linked_data,
+        meetings,
+        reconcile,
+        search,
+        sparql,
+        tables,
+    )
 
     app.register_blueprint(landing.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(reconcile.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(tables.bp)
+    app.register_blueprint(meetings.bp)
     entity_pages.init_app(app)
     app.after_request(_common_headers)
     sparql.install_fast_path(app)
@@ -175,11 +190,25 @@ def license_link(iri: str) -> str:
 
 
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    """Errors are short plain text: never HTML that could reflect input, never a trace."""
-    resp = Response(f"{message}\n", status=status, mimetype="text/plain")
+    """Errors are short plain text, never a trace; a browser asking for a page
+    that is not there gets the site's 404 page instead (its header, a search
+    box), which repeats nothing of the request."""
+    if status == 404 and has_request_context() and _wants_page():
+        resp = Response(render_template("not_found.html", alternates=[]),
+                        status=404, mimetype="text/html")
+        resp.vary.add("Accept")
+    else:
+        resp = Response(f"{message}\n", status=status, mimetype="text/plain")
     for name, value in (headers or {}).items():
         resp.headers[name] = value
     return resp
+
+
+def _wants_page() -> bool:
+    from newsgraph.server.web.negotiation import HTML, NOT_FOUND, negotiate
+
+    return request.method in ("GET", "HEAD") and negotiate(
+        request.headers.get("Accept"), NOT_FOUND) is HTML
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -21,6 +21,7 @@ from newsgraph import iris
 from newsgraph.iris import curie, split_thing, thing_of
 from newsgraph.names import fold
 from newsgraph.server.store import OpenRelease
+from newsgraph.server.web import current_release
 from newsgraph.server.web.describe import (
     NIF_ISSTRING,
     RDF_TYPE,
@@ -29,6 +30,13 @@ from newsgraph.server.web.describe import (
     labels_for,
 )
 from newsgraph.server.web.negotiation import FORMATS
+from newsgraph.server.web.profiles import (
+    GROUP_OF_KIND,
+    READING_GROUPS,
+    editorial_claims,
+    mentioned_in,
+)
+from newsgraph.server.web.profiles import card as card_of
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -324,10 +332,12 @@ def _href_from(desc: Description, linker: Linker, iri: str) -> str | None:
 
 
 def _segments(
-    text: str, mentions: list[Mention], desc: Description, linker: Linker
+    text: str, mentions: list[Mention], desc: Description, linker: Linker,
+    claims: frozenset[str] = frozenset(),
 ) -> list[Segment]:
     """The text cut at every span boundary; each piece linked to the most
-    specific thing whose evidence covers it."""
+    specific thing whose evidence covers it, and marked by the legend group of
+    that thing (``profiles.READING_GROUPS``)."""
     cuts = sorted({0, len(text), *(m.begin for m in mentions), *(m.end for m in mentions)})
     starts: dict[int, list[str]] = {}
     for m in mentions:
@@ -354,7 +364,8 @@ def _segments(
                 href=_href_from(desc, linker, thing),
                 title="; ".join(names),
                 depth=min(len(covering), 3),
-                kind=parts[0] if parts else "",
+                kind="claim" if thing in claims else GROUP_OF_KIND.get(
+                    parts[0] if parts else "", "topic"),
                 anchors=anchors,
             )
         )
@@ -438,9 +449,12 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         key = desc.labels.get(t.predicate.value) or linker.curie(t.predicate.value)
         incoming.setdefault(key, []).append(_value(t.subject, desc, linker, desc.iri))
     more = "/" + desc.more_path if desc.more_path else None
+    card = card_of(current_release(), desc.iri, kind, base) if parts else None
     page = {
         "iri": desc.iri,
-        "title": display_label(desc, desc.iri, base),
+        "title": (card.title if card and card.title else display_label(desc, desc.iri, base)),
+        "card": card,
+        "mentioned_in": mentioned_in(evidence) if card and kind != "article" else [],
         "kind": kind,
         "kind_label": KIND_LABELS.get(kind, ""),
         "types": types,
@@ -450,7 +464,9 @@ def entity_page(desc: Description, linker: Linker, path_stem: str) -> Callable[[
         "incoming": sorted(incoming.items()),
         "incoming_more": more,
         "is_article": is_article,
-        "segments": _segments(desc.text, desc.mentions, desc, linker) if is_article else [],
+        "segments": _segments(desc.text, desc.mentions, desc, linker,
+                              editorial_claims(current_release())) if is_article else [],
+        "groups": READING_GROUPS,
         "mentions": _mention_list(desc, linker) if is_article else [],
     }
     alts = alternates(path_stem)

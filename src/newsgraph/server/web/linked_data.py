@@ -300,8 +300,11 @@ def dataset(ext: str | None = None) -> Response:
     settings = current_settings()
 
     def build() -> View:
+        from newsgraph.server.web.tables import TABLES_LIST, distribution_triples
+
         stats = release.once(("statistics",), lambda: statistics(release, settings.base))
         triples = description_triples(release, stats, settings.base, _data_license())
+        triples += distribution_triples(iris.dataset(settings.base), settings.base)
         desc = from_triples(iris.dataset(settings.base), triples)
         return View(
             desc.triples,
@@ -312,6 +315,7 @@ def dataset(ext: str | None = None) -> Response:
                 release=release,
                 license=_data_license(),
                 dumps=sorted(release.dumps.values(), key=lambda d: d.name),
+                tables=TABLES_LIST,
                 linker=Linker(settings.base, _documented(release)),
                 sparql="/sparql",
             ),

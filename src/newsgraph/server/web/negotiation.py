@@ -68,12 +68,21 @@ RESULTS_XML = Format("xml", "application/sparql-results+xml", "srx",
                      ("application/xml", "text/xml"), ("srx",))
 CSV = Format("csv", "text/csv", "csv")
 TSV = Format("tsv", "text/tab-separated-values", "tsv")
+# plain JSON, for what is not RDF: search hits, table rows
+JSON = Format("json", "application/json", "json")
+# plain text: how errors are told to programs
+TEXT = Format("text", "text/plain", "txt")
 
 # What each kind of answer comes in, in server preference order: the first wins
 # ties (``*/*``, no Accept header). People in browsers get HTML first.
 DESCRIPTIONS: tuple[Format, ...] = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
 RESULTS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, CSV, TSV)
 GRAPHS: tuple[Format, ...] = (TURTLE, NTRIPLES, RDFXML, JSONLD, NQUADS, TRIG)
+SEARCH: tuple[Format, ...] = (HTML, JSON)  # /search
+# a 404: a page with the site's header and a search box for a browser, plain
+# text for everyone else (curl's */* included: the first offer wins a tie)
+NOT_FOUND: tuple[Format, ...] = (TEXT, HTML)
+TABLES: tuple[Format, ...] = (CSV, JSON)  # /tables/<name>: CSV first, what they are for
 
 FORMATS = DESCRIPTIONS  # what a description (/doc, /def, /dataset, …) is offered in
 BY_EXT: dict[str, Format] = {f.ext: f for f in DESCRIPTIONS}

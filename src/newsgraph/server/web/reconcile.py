@@ -23,6 +23,7 @@ from flask import Blueprint, Response, current_app, request
 
 from newsgraph import iris
 from newsgraph.names import fold, folded_similarity
+from newsgraph.server.web.name_index import Entry, named_entries
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
@@ -48,132 +49,8 @@ MATCH_SCORE = 95.0
 MATCH_MARGIN = 10.0
 
 
-@dataclass
-class Entry:
-    """What the service knows of one entity."""
-
-    iri: str
-    kind: str
-    slug: str
-    names: list[str] = field(default_factory=list)
-    types: set[str] = field(default_factory=set)
-    qid: str | None = None
-    posts: list[tuple[str, str | None]] = field(default_factory=list)  # (label, qid)
-    locations: list[tuple[str, str | None]] = field(default_factory=list)  # (name, qid)
-    date: str | None = None
-    folded: list[str] = field(default_factory=list)  # the names, folded once
-
-    @property
-    def id(self) -> str:
-        return f"{self.kind}/{self.slug}"
-
-    @property
-    def name(self) -> str:
-        return self.names[0] if self.names else self.slug
-
-    def description(self) -> str:
-        parts: list[str] = []
-        if self.posts:
-            parts.append("; ".join(label for label, _ in self.posts))
-        if self.locations:
-            parts.append("in " + ", ".join(name for name, _ in self.locations))
-        if self.date:
-            parts.append(self.date)
-        if self.qid:
-            parts.append(f"Wikidata {self.qid}")
-        return " · ".join(parts)
-
-
-# ---------------------------------------------------------------- reading the store
-
-_NAMES = iris.with_prefixes("""
-SELECT DISTINCT ?s ?name ?alt WHERE {
-  GRAPH ?g { { ?s schema:name ?name } UNION { ?s skos:prefLabel ?name }
-             UNION { ?s skos:altLabel ?name BIND(true AS ?alt) } }
-}""")
-_FACTS = iris.with_prefixes("""
-SELECT DISTINCT ?s ?type ?same WHERE {
-  GRAPH ?g { { ?s a ?type } UNION { ?s owl:sameAs ?same } }
-}""")
-_POSTS = iris.with_prefixes("""
-SELECT DISTINCT ?s ?label ?same WHERE {
-  GRAPH ?g { ?s org:holds ?post }
-  GRAPH ?h { ?post skos:prefLabel ?label }
-  OPTIONAL { GRAPH ?k { ?post owl:sameAs ?same } }
-}""")
-_LOCATIONS = iris.with_prefixes("""
-SELECT DISTINCT ?s ?name ?same ?date WHERE {
-  GRAPH ?g { ?s schema:location ?place }
-  GRAPH ?h { ?place schema:name ?name }
-  OPTIONAL { GRAPH ?k { ?place owl:sameAs ?same } }
-  OPTIONAL { GRAPH ?g { ?s schema:startDate ?date } }
-}""")
-
-
-def _qid_of(iri: str | None) -> str | None:
-    if iri and iri.startswith(str(iris.WD)):
-        qid = iri[len(str(iris.WD)):]
-        return qid if iris.is_qid(qid) else None
-    return None
-
-
-def build_index(select: Any, base: str) -> dict[str, Entry]:
-    """Entries for every ``{base}id/…`` thing that has a name.
-
-    ``select(query)`` runs a SPARQL SELECT and yields dicts of variable -> str.
-    """
-    entries: dict[str, Entry] = {}
-    # the main name first (schema:name / skos:prefLabel), then alternatives
-    for row in sorted(select(_NAMES), key=lambda r: ("alt" in r, r["name"])):
-        iri = row["s"]
-        found = iris.split_thing(iri, base)
-        if found is None or "#" in iri:
-            continue
-        entry = entries.get(iri)
-        if entry is None:
-            entry = entries[iri] = Entry(iri, *found)
-        if row["name"] not in entry.names:
-            entry.names.append(row["name"])
-    for row in select(_FACTS):
-        entry = entries.get(row["s"])
-        if entry is None:
-            continue
-        if row.get("type"):
-            entry.types.add(row["type"])
-        if row.get("same"):
-            entry.qid = _qid_of(row["same"]) or entry.qid
-    for row in select(_POSTS):
-        entry = entries.get(row["s"])
-        if entry is not None:
-            entry.posts.append((row["label"], _qid_of(row.get("same"))))
-    for row in select(_LOCATIONS):
-        entry = entries.get(row["s"])
-        if entry is not None:
-            place = (row["name"], _qid_of(row.get("same")))
-            if place not in entry.locations:
-                entry.locations.append(place)
-            entry.date = row.get("date") or entry.date
-    for entry in entries.values():
-        entry.posts.sort()
-        entry.locations.sort()
-        entry.folded = [fold(name) for name in entry.names]
-    return entries
-
-
 def _settings() -> Any:
     return current_app.extensions["newsgraph"]["settings"]
-
-
-def _index() -> dict[str, Entry]:
-    """The index of the release now served, built once per release (its cache)."""
-    release = current_app.extensions["newsgraph"]["release"]
-
-    def select(query: str) -> list[dict[str, str]]:
-        solutions = release.store.query(query)
-        names = [v.value for v in solutions.variables]
-        return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
-
-    return release.once(("reconcile-index",), lambda: build_index(select, _settings().base))
 
 
 # ---------------------------------------------------------------- scoring
@@ -412,7 +289,7 @@ def service() -> Response:
     budget = Budget(settings.reconcile_max_text, settings.reconcile_cpu_s)
     try:
         parsed = {key: _parse_query(q, budget) for key, q in batch.items()}
-        index = _index()
+        index = named_entries()
         answer = {key: {"result": reconcile_one(index, q, budget)} for key, q in parsed.items()}
     except QueryError as exc:
         resp = _error(str(exc), exc.status)
@@ -446,7 +323,7 @@ def suggest_entity() -> Response:
         return _error("\"cursor\" is a whole number")
     if cursor < 0:
         return _error("\"cursor\" is a whole number")
-    hits = [e for e in _index().values()
+    hits = [e for e in named_entries().values()
             if _type_matches(e, wanted) and any(_starts(folded, n) for n in e.folded)]
     hits.sort(key=lambda e: (not e.folded[0].startswith(folded), e.folded[0], e.id))
     page = hits[cursor: cursor + SUGGEST_PAGE]
@@ -459,7 +336,7 @@ def suggest_entity() -> Response:
 @bp.route("/preview", methods=["GET"])
 def preview() -> Response:
     ident = request.args.get("id", "")
-    entry = next((e for e in _index().values() if e.id == ident), None)
+    entry = next((e for e in named_entries().values() if e.id == ident), None)
     if entry is None:
         return Response("unknown id\n", status=404, mimetype="text/plain")
     esc = html.escape
