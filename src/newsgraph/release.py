@@ -3,7 +3,7 @@
 A release is a folder that holds everything the server needs and nothing it
 must find elsewhere (docs/release.md)::
 
-    manifest.json          what is here: format version, base IRI, counts, every file
+    manifest.json          what is here: format version, base IRI, licence, counts, every file
     newsgraph.nq  .trig  .ttl  .jsonld     the dumps
     context.jsonld         the JSON-LD context of the JSON-LD dump
     statistics.json        what the data holds, counted by the build (newsgraph.statistics)
@@ -63,6 +63,7 @@ DERIVED_ROLES = (STATISTICS_ROLE, STORE_ROLE)
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _RELEASE_ID = re.compile(r"[0-9a-f]{16}")
+_LICENSE = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 _CHUNK = 1 << 20
 
 
@@ -131,13 +132,17 @@ def release_id(manifest: Mapping[str, Any]) -> str:
 
 
 def build_manifest(files: Mapping[str, tuple[str, bytes]], base: str, quads: int,
-                   triples: int, graphs: Mapping[str, int]) -> dict[str, Any]:
+                   triples: int, graphs: Mapping[str, int],
+                   license: str | None = None) -> dict[str, Any]:
     """The manifest of a release holding ``files``, without the store's files yet
-    (:func:`with_store` adds them once the store is written)."""
+    (:func:`with_store` adds them once the store is written). ``license`` is the
+    IRI of the licence the data is published under: the server announces that
+    one, whatever its own settings say."""
     manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "generator": f"newsgraph {__version__}",
         "base": base,
+        **({"license": license} if license is not None else {}),
         "quads": quads,
         "triples": triples,
         "graphs": dict(sorted(graphs.items())),
@@ -246,6 +251,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise _bad(folder, f"release id {manifest['release']!r} is not 16 hex digits")
     if not manifest["base"].endswith("/") or "://" not in manifest["base"]:
         raise _bad(folder, f"base {manifest['base']!r} is not an absolute IRI ending in /")
+    licence = manifest.get("license")
+    if licence is not None and not (isinstance(licence, str) and _LICENSE.fullmatch(licence)):
+        raise _bad(folder, f"license {licence!r} is not an http(s) IRI")
     if not all(isinstance(k, str) and isinstance(v, int) for k, v in manifest["graphs"].items()):
         raise _bad(folder, "'graphs' must map graph IRIs to quad counts")
     for name, rec in manifest["files"].items():
@@ -284,6 +292,13 @@ def verify(folder: Path, full: bool = True) -> dict[str, Any]:
                 raise ReleaseError(f"{folder / name}: its SHA-256 differs from the manifest's, "
                                    "so the release is damaged; rebuild it (newsgraph build)")
     return manifest
+
+
+def license_of(manifest: Mapping[str, Any]) -> str | None:
+    """The licence the release's data is published under, as the build wrote it
+    (None in a release built before the manifest carried it)."""
+    found = manifest.get("license")
+    return found if isinstance(found, str) else None
 
 
 def files_of(manifest: Mapping[str, Any], role: str) -> dict[str, dict[str, Any]]:

@@ -51,16 +51,14 @@ def _count(store: ox.Store, query: str) -> int:
     return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
 
 
-ENTITIES_QUERY = """
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+ENTITIES_QUERY = iris.with_prefixes("""
 SELECT ?s (SAMPLE(?name) AS ?label) WHERE {
   ?s ?p ?o .
   FILTER(isIRI(?s) && STRSTARTS(STR(?s), %s) && !CONTAINS(STR(?s), "#"))
   OPTIONAL { ?s schema:name|skos:prefLabel|schema:text ?name
              FILTER(LANGMATCHES(LANG(?name), "en") || LANG(?name) = "") }
 } GROUP BY ?s
-"""
+""")
 
 
 def _entities_by_kind(store: ox.Store, base: str) -> dict[str, list[tuple[str, str]]]:

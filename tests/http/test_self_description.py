@@ -5,6 +5,7 @@ its licence) in every format, and answers link their licence."""
 from __future__ import annotations
 
 import email.utils
+import json
 from datetime import datetime
 
 import pytest
@@ -87,13 +88,18 @@ def test_the_vocabulary_links_the_licence_it_declares(live_server, path, subject
     assert _license_of(resp) in declared
 
 
-def test_another_licence_is_stated_everywhere(built_dist, start_server):
+def test_the_release_licence_is_stated_everywhere_whatever_the_server_settings(built_dist,
+                                                                              start_server):
+    # the licence travels with the release (its manifest); a server started with
+    # another one in its settings does not relabel the data
+    released = json.loads((built_dist / "manifest.json").read_text("utf-8"))["license"]
     other = "https://opendatacommons.org/licenses/odbl/1-0/"
+    assert released != other
     server = start_server(built_dist, env={"NEWSGRAPH_DATA_LICENSE": other})
     resp = server.get(f"{PERSON}.ttl")
     graph = parse_rdf(resp.content, resp.headers["Content-Type"])
-    assert set(graph.objects(URIRef(BASE + PERSON[1:]), DCTERMS.license)) == {URIRef(other)}
-    assert _license_of(resp) == other
+    assert set(graph.objects(URIRef(BASE + PERSON[1:]), DCTERMS.license)) == {URIRef(released)}
+    assert _license_of(resp) == released
     dataset = parse_rdf(server.get("/dataset.ttl").content, "text/turtle")
-    assert set(dataset.objects(DATASET, DCTERMS.license)) == {URIRef(other)}
-    assert _license_of(server.get("/sparql", params={"query": "ASK {}"})) == other
+    assert set(dataset.objects(DATASET, DCTERMS.license)) == {URIRef(released)}
+    assert _license_of(server.get("/sparql", params={"query": "ASK {}"})) == released

@@ -10,7 +10,7 @@ def test_keys_count_against_the_byte_budget():
     cache = AnswerCache(max_bytes=8 * 1024 * 1024, max_entries=100_000)
     pad = "x" * (60 * 1024)
     for i in range(4_000):  # 4,000 distinct 60 KiB queries with tiny answers
-        cache.put((f"ASK {{}} # {i} {pad}", (), (), None, "application/json"),
+        cache.keep((f"ASK {{}} # {i} {pad}", (), (), None, "application/json"),
                   "application/json", b'{"boolean":true}')
     assert cache.bytes <= 8 * 1024 * 1024
     # about 8 MiB / 60 KiB of them stay, the most recent
@@ -22,14 +22,14 @@ def test_keys_count_against_the_byte_budget():
 def test_the_number_of_entries_is_capped():
     cache = AnswerCache(max_bytes=64 * 1024 * 1024, max_entries=10)
     for i in range(50):
-        cache.put(("q", i), "text/csv", b"x\n")
+        cache.keep(("q", i), "text/csv", b"x\n")
     assert len(cache) == 10
     assert cache.get(("q", 49)) is not None and cache.get(("q", 39)) is None
 
 
 def test_a_key_larger_than_an_eighth_of_the_budget_is_not_kept():
     cache = AnswerCache(max_bytes=80 * 1024, max_entries=100)
-    cache.put(("x" * 20 * 1024,), "text/csv", b"tiny")
+    cache.keep(("x" * 20 * 1024,), "text/csv", b"tiny")
     assert len(cache) == 0
 
 
@@ -37,5 +37,5 @@ def test_key_bytes_counts_every_string_of_a_key():
     assert key_bytes(("abc", ("d", "e"), None)) >= 5
     assert key_bytes("é" * 10) == 40  # non-ASCII text takes more per character
     cache = AnswerCache(max_bytes=0)
-    cache.put("k", "text/csv", b"x")
+    cache.keep("k", "text/csv", b"x")
     assert cache.get("k") is None  # 0 turns the cache off

@@ -7,33 +7,8 @@ it in step with the annotations.
 
 from __future__ import annotations
 
-import re
-
 from newsgraph.pipeline.annotations import ArticleAnnotations, Corpus, target
-
-# A sentence ends at . ? or ! (with any closing quote) before white space, or at a line end.
-_SENTENCE_END = re.compile(r'(?<=[.?!])["\u201d\u2019]?(?=\s)|(?=\n)')
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(begin, end) of each sentence or heading, white space trimmed."""
-    out: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.end()
-        if end > start:
-            out.append((start, end))
-        start = end
-    if start < len(text):
-        out.append((start, len(text)))
-    trimmed = []
-    for begin, end in out:
-        chunk = text[begin:end]
-        lead = len(chunk) - len(chunk.lstrip())
-        trail = len(chunk) - len(chunk.rstrip())
-        if chunk.strip():
-            trimmed.append((begin + lead, end - trail))
-    return trimmed
+from newsgraph.sentences import sentences  # the one splitter, shared with the pages
 
 
 def _facts(corpus: Corpus, article: ArticleAnnotations) -> list[tuple[int, int, str]]:

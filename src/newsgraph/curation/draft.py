@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 from newsgraph import iris
-from newsgraph.curation.coverage import sentences
 from newsgraph.names import fold
 from newsgraph.pipeline import dates
 from newsgraph.pipeline.annotations import (
@@ -56,6 +55,7 @@ from newsgraph.pipeline.annotations import (
     target,
 )
 from newsgraph.pipeline.grounding import find_all
+from newsgraph.sentences import sentences
 
 # --------------------------------------------------------------------------- proposals
 
@@ -1367,8 +1367,8 @@ _TO_FILL = {
     "tenures": "start with its source, if known",
     "works": "type, publisher, published, url",
 }
-_SECTIONS = {"person": "people", "organization": "organizations", "place": "places",
-             "post": "posts", "tenure": "tenures", "work": "works"}
+# the register's section of each kind a draft may propose (those _TO_FILL knows)
+_SECTIONS = {k.name: k.section for k in iris.KIND_TABLE if k.section in _TO_FILL}
 
 
 def _new_entities(proposals: list[Proposal], register: Register) -> dict[str, dict[str, dict]]:

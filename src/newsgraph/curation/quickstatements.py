@@ -34,14 +34,7 @@ from newsgraph.server.store import DataError, open_data
 
 PRECISION = {"unitDay": 11, "unitMonth": 10, "unitYear": 9}
 
-_PREFIXES = """
-PREFIX ng: <https://w3id.org/newsgraph/def#>
-PREFIX schema: <https://schema.org/>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
-_MEETINGS = _PREFIXES + """
+_MEETINGS = iris.with_prefixes("""
 SELECT DISTINCT ?m ?name ?date ?precision ?url ?publisher WHERE {
   GRAPH ?g { ?m a ng:Meeting ; schema:name ?name .
              OPTIONAL { ?m schema:startDate ?date }
@@ -49,8 +42,8 @@ SELECT DISTINCT ?m ?name ?date ?precision ?url ?publisher WHERE {
              OPTIONAL { ?m ng:evidence/nif:referenceContext ?article } }
   OPTIONAL { GRAPH ?h { ?article schema:url ?url } }
   OPTIONAL { GRAPH ?i { ?article schema:publisher ?org } GRAPH ?j { ?org schema:name ?publisher } }
-}"""
-_LINKED = _PREFIXES + """
+}""")
+_LINKED = iris.with_prefixes("""
 SELECT DISTINCT ?m ?what ?thing ?name ?same WHERE {
   GRAPH ?g { ?m a ng:Meeting .
              { ?m schema:attendee ?thing BIND("attendee" AS ?what) }
@@ -59,7 +52,7 @@ SELECT DISTINCT ?m ?what ?thing ?name ?same WHERE {
   OPTIONAL { GRAPH ?h { ?thing schema:name ?name } }
   OPTIONAL { GRAPH ?k { ?thing owl:sameAs ?same } }
   OPTIONAL { GRAPH ?l { ?thing schema:url ?same } }
-}"""
+}""")
 
 
 class ExportError(Exception):

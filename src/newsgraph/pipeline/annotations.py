@@ -463,49 +463,49 @@ CORRECTION = {
     "evidence": (True, list_of(evidence_value)),
 }
 
-# section -> (kind, {field: (required, rule)})
-REGISTER: dict[str, tuple[str, dict[str, tuple[bool, Callable[[Any], Any]]]]] = {
-    "people": ("person", {
+# kind -> {field: (required, rule)}: the fields of each kind the register holds
+REGISTER_FIELDS: dict[str, dict[str, tuple[bool, Callable[[Any], Any]]]] = {
+    "person": {
         "name": (True, name_value),
         "wikidata": (False, qid_value),
-    }),
-    "organizations": ("organization", {
+    },
+    "organization": {
         "name": (True, name_value),
         "type": (False, one_of("government", "news-media", "organization")),
         "location": (False, ref("place")),
         "parent": (False, ref("organization")),
         "wikidata": (False, qid_value),
-    }),
-    "places": ("place", {
+    },
+    "place": {
         "name": (True, name_value),
         "type": (True, one_of("city", "country")),
         "in": (False, ref("place")),
         "wikidata": (False, qid_value),
-    }),
-    "posts": ("post", {
+    },
+    "post": {
         "label": (True, name_value),
         "organization": (True, ref("organization")),
         "wikidata": (False, qid_value),
-    }),
-    "tenures": ("tenure", {
+    },
+    "tenure": {
         "person": (True, ref("person")),
         "post": (True, ref("post")),
         "start": (False, date_value),
         "end": (False, date_value),
         "source": (False, list_of(ref("work"))),
         "note": (False, text_value),
-    }),
-    "concepts": ("concept", {
+    },
+    "concept": {
         "label": (True, name_value),
         "definition": (False, text_value),
-    }),
-    "events": ("event", {
+    },
+    "event": {
         "name": (True, name_value),
         "location": (False, ref("place")),
         "date": (False, partial_date_value),
         "source": (False, list_of(ref("work"))),
-    }),
-    "works": ("work", {
+    },
+    "work": {
         "type": (True, one_of("news-article", "social-media-posting", "web-page", "creative-work")),
         "name": (True, name_value),
         "publisher": (False, ref("organization")),
@@ -514,8 +514,23 @@ REGISTER: dict[str, tuple[str, dict[str, tuple[bool, Callable[[Any], Any]]]]] = 
         "url": (False, url_value),
         "language": (False, one_of("en", "es", "zh", "pt", "ru", "fr")),
         "identifier": (False, name_value),
-    }),
+    },
 }
+
+
+def _section(kind: str) -> str:
+    section = iris.KIND_BY_NAME[kind].section
+    if section is None:
+        raise ValueError(f"kind {kind!r} has register fields but no section in iris.KIND_TABLE")
+    return section
+
+
+# section of entities.yaml -> (kind, fields); the section's name is the kind's
+# row of the registry of kinds (newsgraph.iris.KIND_TABLE)
+REGISTER: dict[str, tuple[str, dict[str, tuple[bool, Callable[[Any], Any]]]]] = {
+    _section(kind): (kind, spec) for kind, spec in REGISTER_FIELDS.items()
+}
+
 
 ARTICLE_META = {
     "url": (True, url_value),

@@ -382,7 +382,8 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
         with step("publishing", echo, "publish"):
             release = publish(quads, settings.dist_dir, settings.base,
                               ontology_dir=settings.ontology_dir,
-                              shape_folders=settings.shape_folders())
+                              shape_folders=settings.shape_folders(),
+                              license=settings.data_license)
     except PublishError as exc:
         _stderr(f"error: {exc}")
         return EXIT_WRITE_FAILED

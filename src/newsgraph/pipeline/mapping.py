@@ -25,17 +25,9 @@ from newsgraph.pipeline.annotations import (
     targets,
 )
 
+# the rdf:types of each kind, from the one registry of kinds (newsgraph.iris)
 KIND_TYPES: dict[str, tuple[URIRef, ...]] = {
-    "person": (SCHEMA.Person, PROV.Agent),
-    "organization": (SCHEMA.Organization, PROV.Agent),
-    "place": (SCHEMA.Place,),
-    "post": (ORG.Post,),
-    "tenure": (ORG.Membership,),
-    "meeting": (NG.Meeting, SCHEMA.Event, PROV.Activity),
-    "event": (SCHEMA.Event,),
-    "statement": (NG.Statement, PROV.Entity),
-    "concept": (SKOS.Concept,),
-    "work": (SCHEMA.CreativeWork,),
+    k: tuple(URIRef(t) for t in iris.kind_types(k)) for k in iris.KINDS
 }
 ORG_TYPES = {
     "government": SCHEMA.GovernmentOrganization,
@@ -89,7 +81,7 @@ def _map_register_record(g: Graph, r: Record, iri: _Minter) -> None:
     _add_types(g, node, KIND_TYPES[r.kind])
     if r.get("wikidata"):
         g.add((node, OWL.sameAs, URIRef(iris.wikidata(r.fields["wikidata"]))))
-    if r.kind in ("person", "organization", "place", "event", "work"):
+    if "name" in r.fields:  # every register kind that has a name field
         g.add((node, SCHEMA.name, en(r.fields["name"])))
     if r.kind == "organization":
         if r.get("type") in ORG_TYPES:

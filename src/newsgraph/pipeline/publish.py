@@ -21,6 +21,8 @@ no timestamp is written anywhere.
 from __future__ import annotations
 
 import contextlib
+import io
+import itertools
 import json
 import os
 import re
@@ -31,12 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, URIRef
-from rdflib import Literal as RdfLiteral
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.term import Node
 
-from newsgraph import iris, release
+from newsgraph import iris, jsonld, release
 from newsgraph.release import JSONLD, NQUADS, STORE, TRIG, TURTLE, ReleaseError
 from newsgraph.resources import CONTEXT_FILE
 from newsgraph.statistics import count_statistics, stats_to_json
@@ -104,43 +104,14 @@ def sorted_quads(ds: Dataset, ontology: Graph) -> list[ox.Quad]:
                                         str(q.object)))
 
 
-def _rdflib_term(term: object) -> Node:
-    """The rdflib twin of a pyoxigraph term, blank node labels kept (re-parsing renames them)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")
-
-
 def _jsonld(quads: list[ox.Quad]) -> bytes:
-    """Compact JSON-LD with the shipped context, named graphs kept, keys sorted."""
-    ds = Dataset()
-    for q in quads:
-        ds.graph(_rdflib_term(q.graph_name)).add(
-            (_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object)))
-    ctx = context()["@context"]
-    raw = ds.serialize(format="json-ld", context=ctx, auto_compact=True, encoding="utf-8")
-    doc = json.loads(raw)
-    doc["@context"] = ctx  # inline: a reader never has to fetch anything
-
-    def normalise(value: object) -> object:
-        if isinstance(value, dict):
-            # an @list is ordered: keep its items where they are
-            return {k: ([normalise(i) for i in v] if k == "@list" and isinstance(v, list)
-                        else normalise(v)) for k, v in sorted(value.items())}
-        if isinstance(value, list):
-            items = [normalise(v) for v in value]
-            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-        return value
-
-    body = {k: normalise(v) for k, v in doc.items() if k != "@context"}
-    out = {"@context": ctx, **body}
-    return (json.dumps(out, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """The JSON-LD dump, written by the one JSON-LD writer graph by graph."""
+    # the writer takes graphs in order; quads that come sorted stay as they are (a
+    # stable sort of a sorted list is one pass)
+    ordered = sorted(quads, key=lambda q: str(q.graph_name))
+    out = io.BytesIO()
+    jsonld.write_dataset(out, itertools.groupby(ordered, key=lambda q: q.graph_name))
+    return out.getvalue()
 
 
 def render_dumps(quads: list[ox.Quad]) -> dict[str, bytes]:
@@ -161,7 +132,8 @@ def context_file() -> bytes:
 
 
 def build_manifest(dumps: dict[str, bytes], quads: list[ox.Quad], base: str,
-                   ontology_dir: Path, shape_folders: Sequence[Path]
+                   ontology_dir: Path, shape_folders: Sequence[Path],
+                   license: str | None = None
                    ) -> tuple[dict, dict[str, tuple[str, bytes]]]:
     """The manifest (store files not yet listed) and the files it lists."""
     per_graph: dict[str, int] = {}
@@ -170,7 +142,8 @@ def build_manifest(dumps: dict[str, bytes], quads: list[ox.Quad], base: str,
     files = release.content_files(dumps, context_file(), ontology_dir, shape_folders)
     manifest = release.build_manifest(
         files, base, quads=len(quads),
-        triples=len({(q.subject, q.predicate, q.object) for q in quads}), graphs=per_graph)
+        triples=len({(q.subject, q.predicate, q.object) for q in quads}), graphs=per_graph,
+        license=license)
     return manifest, files
 
 
@@ -266,16 +239,18 @@ def remove_debris(dist: Path) -> list[str]:
 
 
 def publish(quads: list[ox.Quad], dist: Path, base: str, *, ontology_dir: Path,
-            shape_folders: Sequence[Path]) -> PublishedRelease:
+            shape_folders: Sequence[Path], license: str | None = None) -> PublishedRelease:
     """Write a release for ``quads`` (with the ontology and shapes it was checked
-    with) and point ``dist`` at it, all or nothing."""
+    with, and the licence its data is published under) and point ``dist`` at
+    it, all or nothing."""
     if dist.exists() and not dist.is_symlink():
         raise PublishError(
             f"{dist} exists and is not a newsgraph release link; move it away and build again"
         )
     dumps = render_dumps(quads)
     try:
-        manifest, files = build_manifest(dumps, quads, base, ontology_dir, shape_folders)
+        manifest, files = build_manifest(dumps, quads, base, ontology_dir, shape_folders,
+                                         license)
     except OSError as exc:
         raise PublishError(f"cannot read {exc.filename}: {exc.strerror or exc}") from exc
     releases = releases_dir(dist)

@@ -30,7 +30,8 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from newsgraph.config import Settings
-from newsgraph.iris import ONTOLOGY, PREFIXES, SH, SHAPES
+from newsgraph.iris import ONTOLOGY, SH, SHAPES
+from newsgraph.iris import curie as compact
 from newsgraph.rdf_files import RdfFileError, parse_file
 
 SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -48,8 +49,6 @@ _DATA_OWL_PREDICATES = frozenset({OWL.sameAs})
 
 # A SPARQL constraint may read only the data graph it is given.
 _REMOTE_KEYWORDS = re.compile(r"\b(FROM|SERVICE|LOAD)\b", re.IGNORECASE)
-
-_LOCAL_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 
 # rdflib's SPARQL parser is not thread-safe (SECURITY.md, hazard 1).
 _LOCK = threading.Lock()
@@ -97,19 +96,6 @@ class ValidationReport:
         for f in self.findings:
             out[f.severity] = out.get(f.severity, 0) + 1
         return out
-
-
-def compact(iri: str) -> str:
-    """``schema:name`` for a term in a namespace we publish, else the IRI itself."""
-    shapes_ns = f"{SHAPES}#"
-    if iri.startswith(shapes_ns) and len(iri) > len(shapes_ns):
-        return "ngsh:" + iri[len(shapes_ns) :]
-    best_ns, name = "", iri
-    for prefix, ns in PREFIXES.items():
-        local = iri[len(ns) :]
-        if iri.startswith(ns) and len(ns) > len(best_ns) and _LOCAL_NAME.fullmatch(local):
-            best_ns, name = ns, f"{prefix}:{local}"
-    return name
 
 
 def format_finding(f: Finding) -> str:

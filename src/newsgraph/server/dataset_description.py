@@ -17,13 +17,11 @@ from newsgraph.statistics import Statistics, count_statistics, stats_from_json
 
 __all__ = ["Statistics", "description_triples", "statistics"]
 
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
+VOID, DCAT, DCT = (iris.PREFIXES[p] for p in ("void", "dcat", "dcterms"))
 SPDX = "http://spdx.org/rdf/terms#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = f"{iris.PREFIXES['rdf']}type"
+OWL_SAMEAS = f"{iris.PREFIXES['owl']}sameAs"
+XSD = iris.PREFIXES["xsd"]
 IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 
 
@@ -83,14 +81,7 @@ def description_triples(
     add(ds, f"{VOID}uriSpace", ox.Literal(f"{base}id/"))
     add(ds, f"{VOID}sparqlEndpoint", _iri(iris.sparql_endpoint(base)))
     add(ds, f"{VOID}vocabulary", _iri(iris.ONTOLOGY))
-    for ns in (
-        "https://schema.org/",
-        "http://www.w3.org/ns/org#",
-        "http://www.w3.org/ns/prov#",
-        "http://www.w3.org/2006/time#",
-        str(iris.NIF),
-        "http://www.w3.org/2004/02/skos/core#",
-    ):
+    for ns in (iris.PREFIXES[p] for p in ("schema", "org", "prov", "time", "nif", "skos")):
         add(ds, f"{VOID}vocabulary", _iri(ns))
     add(ds, f"{VOID}triples", _int(stats.triples))
     add(ds, f"{VOID}entities", _int(stats.entities))

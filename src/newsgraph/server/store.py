@@ -20,7 +20,6 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ import pyoxigraph as ox
 
 from newsgraph import release
 from newsgraph.resources import ONTOLOGY_DIR, SHAPES_DIR
+from newsgraph.server.lru import LRU  # the one cache, shared with the SPARQL answers
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -75,28 +75,6 @@ class Dump:
     role: str = release.DUMP  # or release.CONTEXT_ROLE: served, but not a dump of the data
 
 
-class LRU:
-    """A small thread-safe LRU of computed values (descriptions, pages)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = max(0, capacity)
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()  # outside the lock: two threads may compute once each, harmlessly
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-        return value
-
-
 @dataclass(eq=False)
 class OpenRelease:
     """One immutable version of the data and what was published with it."""
@@ -107,7 +85,7 @@ class OpenRelease:
     dumps: dict[str, Dump]
     manifest: dict[str, Any]
     source: Path
-    cache: LRU = field(default_factory=lambda: LRU(4096))
+    cache: LRU[Any] = field(default_factory=lambda: LRU(4096))
     base: str | None = None  # the base IRI a release was built for; None for a file
     ontology: tuple[Path, ...] = ()  # the Turtle files /def documents
     shapes: tuple[Path, ...] = ()  # the Turtle files /shapes documents

@@ -13,25 +13,15 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from newsgraph import iris
 from newsgraph.server.sparql import formats
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
-VOID = "http://rdfs.org/ns/void#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+# the service description's prefixes, from the one namespace table
+PREFIXES = {p: iris.PREFIXES[p] for p in ("sd", "formats", "void", "dcterms", "rdfs", "xsd")}
+SD, FORMATS, VOID, DCTERMS, RDFS, XSD = PREFIXES.values()
+RDF_TYPE = f"{iris.PREFIXES['rdf']}type"
 ENTAILMENT_SIMPLE = "http://www.w3.org/ns/entailment/Simple"
 
-PREFIXES = {
-    "sd": SD,
-    "formats": FORMATS,
-    "void": VOID,
-    "dcterms": DCTERMS,
-    "rdfs": RDFS,
-    "xsd": XSD,
-}
 
 # the W3C "Unique URIs for file formats" of what the endpoint writes
 RESULT_FORMAT_IRIS = {

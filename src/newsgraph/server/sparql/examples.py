@@ -6,23 +6,15 @@ lines it uses, so the page shows complete queries that run as they are.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from newsgraph import iris
 
 # The prefixes the query page starts with (those of the vocabulary contract).
 PAGE_PREFIXES: dict[str, str] = {
-    "ng": "https://w3id.org/newsgraph/def#",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "time": "http://www.w3.org/2006/time#",
-    "nif": "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "wd": "http://www.wikidata.org/entity/",
+    p: iris.PREFIXES[p]
+    for p in ("ng", "schema", "org", "prov", "time", "nif", "skos", "owl", "rdf", "rdfs", "xsd",
+              "wd")
 }
 
 
@@ -40,11 +32,7 @@ class Example:
 
 def with_prefixes(body: str, prefixes: dict[str, str] = PAGE_PREFIXES) -> str:
     """``body`` with PREFIX lines for the prefixes it uses, in a fixed order."""
-    # look for "name:" outside IRIs and strings
-    code = re.sub(r"<[^<>\s]*>|\"[^\"]*\"|'[^']*'", " ", body)
-    used = [name for name in prefixes if re.search(rf"(?<![\w.?$-]){re.escape(name)}:", code)]
-    head = "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in used)
-    return head + body.strip() + "\n"
+    return iris.with_prefixes(body, prefixes)
 
 
 def prologue(prefixes: dict[str, str] = PAGE_PREFIXES) -> str:

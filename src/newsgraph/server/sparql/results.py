@@ -13,6 +13,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from newsgraph import jsonld
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
@@ -147,6 +149,8 @@ def boolean(value: bool, fmt: str) -> bytes:
 
 
 def graph(triples: Sequence[ox.Triple], fmt: str, prefixes: dict[str, str]) -> bytes:
+    if fmt == "jsonld":  # the one JSON-LD writer: the shipped context, as everywhere
+        return jsonld.graph_bytes(triples)
     kwargs = {} if fmt in _NO_PREFIXES else {"prefixes": prefixes}
     out = ox.serialize(triples, format=RDF_FORMATS[fmt], **kwargs)
     return out or b""

@@ -26,6 +26,7 @@ from typing import Any
 from flask import Flask, Response, current_app, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from newsgraph import release as release_layout
 from newsgraph.config import Settings, load_settings
 from newsgraph.server import request_body
 from newsgraph.server.store import DataHolder, OpenRelease
@@ -175,11 +176,13 @@ def _options_answer(response: Response) -> None:
         response.headers[name] = value
 
 
-def data_license(settings: Settings) -> str:
-    """The licence the data is published under, for every answer made of it. A
-    release's manifest (format 1) names none, so it is the settings'
-    ``data_license``, as /dataset states it."""
-    return settings.data_license
+def data_license(settings: Settings, release: OpenRelease | None = None) -> str:
+    """The licence the data is published under, for every answer made of it:
+    the one the release's manifest names (the build wrote it there, so it
+    travels with the data), else (a single RDF file, or a release built before
+    the manifest carried it) the settings' ``data_license``."""
+    found = release_layout.license_of(release.manifest) if release is not None else None
+    return found or settings.data_license
 
 
 def license_link(iri: str) -> str:

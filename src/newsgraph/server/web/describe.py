@@ -20,7 +20,6 @@ costs a few round trips, never one per link.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -28,7 +27,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from newsgraph import iris
-from newsgraph.iris import NG, NIF, SCHEMA, SKOS, split_thing, thing_of
+from newsgraph.iris import NG, NIF, ORG, PROV, SCHEMA, SKOS, split_thing, thing_of
+from newsgraph.sentences import sentence_bounds  # the one splitter, shared with coverage
 from newsgraph.server.store import OpenRelease, sparql_term
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -47,12 +47,12 @@ NIF_ISSTRING = ox.NamedNode(f"{NIF}isString")
 SCHEMA_TEXT = ox.NamedNode(f"{SCHEMA}text")
 SCHEMA_PUBLISHER = ox.NamedNode(f"{SCHEMA}publisher")
 SCHEMA_DATE = ox.NamedNode(f"{SCHEMA}datePublished")
-ORG_MEMBERSHIP = ox.NamedNode("http://www.w3.org/ns/org#Membership")
-ORG_MEMBER = ox.NamedNode("http://www.w3.org/ns/org#member")
+ORG_MEMBERSHIP = ox.NamedNode(f"{ORG}Membership")
+ORG_MEMBER = ox.NamedNode(f"{ORG}member")
 NG_POST = ox.NamedNode(f"{NG}post")
-PROV_ASSOCIATION = ox.NamedNode("http://www.w3.org/ns/prov#Association")
-PROV_AGENT = ox.NamedNode("http://www.w3.org/ns/prov#agent")
-PROV_HADROLE = ox.NamedNode("http://www.w3.org/ns/prov#hadRole")
+PROV_ASSOCIATION = ox.NamedNode(f"{PROV}Association")
+PROV_AGENT = ox.NamedNode(f"{PROV}agent")
+PROV_HADROLE = ox.NamedNode(f"{PROV}hadRole")
 NIF_CONTEXT_CLASS = ox.NamedNode(f"{NIF}Context")
 # paging: Hydra Core (https://www.w3.org/ns/hydra/core)
 HYDRA = "http://www.w3.org/ns/hydra/core#"
@@ -386,21 +386,6 @@ def _links(release: OpenRelease, iri: str, nodes: set[str], page: int, size: int
     out.evidence = [ox.Triple(spans[k][0], NG_EVIDENCE, spans[k][1])
                     for k in sorted(spans)[start:start + size]]
     return out
-
-
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
-
-
-def sentence_bounds(text: str, begin: int, end: int) -> tuple[int, int]:
-    """The start of the sentence holding ``begin`` and the end of the one holding ``end``."""
-    start, stop = 0, len(text)
-    for m in SENTENCE_END.finditer(text):
-        if m.end() <= begin:
-            start = m.end()
-        elif m.start() >= end:
-            stop = m.start()
-            break
-    return start, stop
 
 
 def _int_of(term: Term | None) -> int | None:

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from flask import Flask, has_app_context, render_template
 
 from newsgraph import iris
-from newsgraph.iris import PREFIXES, split_thing, thing_of
+from newsgraph.iris import curie, split_thing, thing_of
 from newsgraph.names import _NOT_WORD, fold
 from newsgraph.server.store import OpenRelease
 from newsgraph.server.web import current_release
@@ -42,52 +42,12 @@ from newsgraph.server.web.profiles import card as card_of
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-KIND_LABELS = {
-    "person": "Person",
-    "organization": "Organisation",
-    "place": "Place",
-    "post": "Office",
-    "tenure": "Office holding",
-    "meeting": "Meeting",
-    "event": "Event",
-    "statement": "Statement",
-    "article": "Article",
-    "work": "Source work",
-    "concept": "Concept",
-}
-KIND_PLURALS = {
-    "person": "People",
-    "organization": "Organisations",
-    "place": "Places",
-    "post": "Offices",
-    "tenure": "Office holdings",
-    "meeting": "Meetings",
-    "event": "Events",
-    "statement": "Statements",
-    "article": "Articles",
-    "work": "Source works",
-    "concept": "Concepts",
-}
+# per-kind tables, from the one registry of kinds (newsgraph.iris.KIND_TABLE)
+KIND_LABELS = {k.name: k.label for k in iris.KIND_TABLE}
+KIND_PLURALS = {k.name: k.plural for k in iris.KIND_TABLE}
 # in an article's text, the link of a stretch covered by several mentions goes to
 # the most specific: the shortest span, then the thing most people look for
-KIND_PRIORITY = {
-    k: i
-    for i, k in enumerate(
-        (
-            "person",
-            "organization",
-            "place",
-            "post",
-            "concept",
-            "event",
-            "work",
-            "meeting",
-            "tenure",
-            "statement",
-            "article",
-        )
-    )
-}
+KIND_PRIORITY = {k.name: k.priority for k in iris.KIND_TABLE}
 FORMAT_NAMES = {
     "html": "HTML",
     "ttl": "Turtle",
@@ -172,14 +132,6 @@ class Linker:
         return curie(iri)
 
 
-def curie(iri: str) -> str:
-    """``prefix:local`` for the project's prefixes, else the IRI itself."""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
-
-
 def humanize(slug: str) -> str:
     return slug.replace("-", " ")
 
@@ -211,46 +163,35 @@ SPAN_FRAGMENT = re.compile(r"char=(\d+),(\d+)")
 # publisher, an organisation or place what it is part of; and where even that
 # is the same, the id.
 
-_WHEN_AND_WHERE = """
-PREFIX schema: <https://schema.org/>
+_WHEN_AND_WHERE = iris.with_prefixes("""
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
   OPTIONAL { ?s schema:startDate ?a }
-  OPTIONAL { ?s schema:location/schema:name ?b } }"""
-_DATE_AND_PUBLISHER = """
-PREFIX schema: <https://schema.org/>
+  OPTIONAL { ?s schema:location/schema:name ?b } }""")
+_DATE_AND_PUBLISHER = iris.with_prefixes("""
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
   OPTIONAL { ?s schema:datePublished ?a }
-  OPTIONAL { ?s schema:publisher/schema:name ?b } }"""
+  OPTIONAL { ?s schema:publisher/schema:name ?b } }""")
 _NOTE_QUERIES = {
     "meeting": _WHEN_AND_WHERE,
     "event": _WHEN_AND_WHERE,
-    "person": """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
+    "person": iris.with_prefixes("""
 SELECT ?s ?a WHERE { VALUES ?s { %s }
   OPTIONAL { { ?s org:holds ?post } UNION { ?t org:member ?s ; ng:post ?post }
-             ?post skos:prefLabel ?a } }""",
-    "tenure": """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX time: <http://www.w3.org/2006/time#>
+             ?post skos:prefLabel ?a } }"""),
+    "tenure": iris.with_prefixes("""
 SELECT ?s ?a ?b WHERE { VALUES ?s { %s }
   OPTIONAL { ?s org:memberDuring/time:hasBeginning/time:inXSDDate ?a }
-  OPTIONAL { ?s org:memberDuring/time:hasEnd/time:inXSDDate ?b } }""",
-    "statement": """
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <https://schema.org/>
+  OPTIONAL { ?s org:memberDuring/time:hasEnd/time:inXSDDate ?b } }"""),
+    "statement": iris.with_prefixes("""
 SELECT ?s ?a WHERE { VALUES ?s { %s }
-  OPTIONAL { ?s prov:wasAttributedTo/schema:name ?a } }""",
+  OPTIONAL { ?s prov:wasAttributedTo/schema:name ?a } }"""),
     "work": _DATE_AND_PUBLISHER,
     "article": _DATE_AND_PUBLISHER,
 }
-_PART_OF_QUERY = """
-PREFIX schema: <https://schema.org/>
-PREFIX org: <http://www.w3.org/ns/org#>
+_PART_OF_QUERY = iris.with_prefixes("""
 SELECT ?s ?a WHERE { VALUES ?s { %s }
   OPTIONAL { ?s schema:containedInPlace|schema:parentOrganization|schema:location|
-                org:postIn|org:subOrganizationOf ?up . ?up schema:name ?a } }"""
+                org:postIn|org:subOrganizationOf ?up . ?up schema:name ?a } }""")
 
 
 def _notes(release: OpenRelease, kind: str, things: list[str]) -> dict[str, str]:
@@ -276,10 +217,7 @@ def _notes(release: OpenRelease, kind: str, things: list[str]) -> dict[str, str]
 
 # Nameless things go by a name made from their links (describe.Names.derived):
 # two of them share it when they share those links.
-_SAME_LINKS_QUERY = """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <https://schema.org/>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
+_SAME_LINKS_QUERY = iris.prologue("org", "schema", "ng") + """
 SELECT DISTINCT ?x ?other ?how WHERE {
   { VALUES ?x { %(things)s } ?x org:member ?a ; ng:post ?b . ?other org:member ?a ; ng:post ?b
     BIND("holding" AS ?how) }

@@ -124,7 +124,7 @@ def page_links(path: str, page: int, pages: int) -> list[str]:
 
 
 def _data_license() -> str:
-    return data_license(current_settings())
+    return data_license(current_settings(), current_release())
 
 
 def _declared_license(folder: TurtleFolder) -> str | None:

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, render_template, request
 
+from newsgraph import iris
 from newsgraph.server.store import OpenRelease
 from newsgraph.server.web import current_release, current_settings, error_response
 from newsgraph.server.web.linked_data import conditional
@@ -30,9 +31,7 @@ PAGE_SIZE = 50
 MAX_PAGE = 10_000
 NETWORK_NODES = 60  # the most connected people drawn; the rest are counted
 
-_QUERY = """PREFIX schema: <https://schema.org/>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
+_QUERY = iris.with_prefixes("""
 SELECT ?meeting ?name ?date ?place ?place_name ?country ?country_name
        ?participant ?participant_name ?person WHERE {
   ?meeting a ng:Meeting ; prov:qualifiedAssociation/prov:agent ?participant .
@@ -44,7 +43,7 @@ SELECT ?meeting ?name ?date ?place ?place_name ?country ?country_name
                OPTIONAL { ?country schema:name ?country_name } } }
   OPTIONAL { ?participant schema:name ?participant_name }
   BIND(EXISTS { ?participant a schema:Person } AS ?person)%(filters)s
-} ORDER BY ?date ?meeting ?participant"""
+} ORDER BY ?date ?meeting ?participant""")
 
 
 @dataclass

@@ -69,50 +69,36 @@ class Entry:
 
 # ---------------------------------------------------------------- reading the store
 
-_NAMES = """
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+_NAMES = iris.with_prefixes("""
 SELECT DISTINCT ?s ?name ?alt WHERE {
   GRAPH ?g { { ?s schema:name ?name } UNION { ?s skos:prefLabel ?name }
              UNION { ?s skos:altLabel ?name BIND(true AS ?alt) } }
-}"""
-_FACTS = """
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX org: <http://www.w3.org/ns/org#>
+}""")
+_FACTS = iris.with_prefixes("""
 SELECT DISTINCT ?s ?type ?same WHERE {
   GRAPH ?g { { ?s a ?type } UNION { ?s owl:sameAs ?same } }
-}"""
-_POSTS = """
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+}""")
+_POSTS = iris.with_prefixes("""
 SELECT DISTINCT ?s ?label ?same WHERE {
   GRAPH ?g { ?s org:holds ?post }
   GRAPH ?h { ?post skos:prefLabel ?label }
   OPTIONAL { GRAPH ?k { ?post owl:sameAs ?same } }
-}"""
-_LOCATIONS = """
-PREFIX schema: <https://schema.org/>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+}""")
+_LOCATIONS = iris.with_prefixes("""
 SELECT DISTINCT ?s ?name ?same ?date WHERE {
   GRAPH ?g { ?s schema:location ?place }
   GRAPH ?h { ?place schema:name ?name }
   OPTIONAL { GRAPH ?k { ?place owl:sameAs ?same } }
   OPTIONAL { GRAPH ?g { ?s schema:startDate ?date } }
-}"""
+}""")
 
 
-_TEXTS = """
-PREFIX schema: <https://schema.org/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
+_TEXTS = iris.with_prefixes("""
 SELECT DISTINCT ?s ?text ?speaker WHERE {
   GRAPH ?g { ?s a ng:Statement ; schema:text ?text
              OPTIONAL { ?s prov:wasAttributedTo ?who } }
   OPTIONAL { GRAPH ?h { ?who schema:name ?speaker } }
-}"""
+}""")
 
 
 def _qid_of(iri: str | None) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from newsgraph import iris
 from newsgraph.server.store import OpenRelease, sparql_term
 
 LABELS = {
@@ -59,26 +60,16 @@ LABELS = {
     "speaker": "Said by",
     "kind": "Kind",
 }
-_P = """PREFIX schema: <https://schema.org/>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX time: <http://www.w3.org/2006/time#>
-"""
+_P = iris.prologue("schema", "ng", "nif", "org", "owl", "prov", "rdfs", "skos", "time")
 # a list on a card shows this many; the rest are a link away (a head of state
 # met in thousands of meetings must not make a page of thousands of lines)
 CARD_LIST_CAP = 25
 _CHUNK = 200  # IRIs in one VALUES block
 
-SCHEMA, NG, NIF, ORG = ("https://schema.org/", "https://w3id.org/newsgraph/def#",
-                        "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#",
-                        "http://www.w3.org/ns/org#")
-PROV, SKOS, TIME = ("http://www.w3.org/ns/prov#", "http://www.w3.org/2004/02/skos/core#",
-                    "http://www.w3.org/2006/time#")
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SCHEMA, NG, NIF, ORG = (str(iris.SCHEMA), str(iris.NG), str(iris.NIF), str(iris.ORG))
+PROV, SKOS, TIME = (str(iris.PROV), str(iris.PREFIXES["skos"]), str(iris.TIME))
+RDF_TYPE = iris.PREFIXES["rdf"] + "type"
+RDFS_LABEL = iris.PREFIXES["rdfs"] + "label"
 _NAMES = (SCHEMA + "name", SKOS + "prefLabel", RDFS_LABEL)
 
 
@@ -544,11 +535,8 @@ READING_GROUPS: tuple[tuple[str, str, bool], ...] = (
     ("source", "Sources", False),
     ("topic", "Topics", False),
 )
-GROUP_OF_KIND = {
-    "person": "person", "organization": "organization", "place": "place",
-    "meeting": "date", "event": "date", "statement": "quote", "post": "office",
-    "tenure": "office", "work": "source", "article": "source", "concept": "topic",
-}
+# from the one registry of kinds (newsgraph.iris.KIND_TABLE)
+GROUP_OF_KIND = {k.name: k.mention_group for k in iris.KIND_TABLE if k.mention_group}
 
 
 def editorial_claims(release: OpenRelease) -> frozenset[str]:

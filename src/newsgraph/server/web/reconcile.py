@@ -28,16 +28,7 @@ from newsgraph.server.web.name_index import Entry, named_entries
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
 # Kinds offered as reconciliation types, with the names OpenRefine shows.
-TYPES: dict[str, str] = {
-    "person": "Person",
-    "organization": "Organization",
-    "place": "Place",
-    "post": "Post (office)",
-    "meeting": "Meeting",
-    "event": "Event",
-    "concept": "Concept",
-    "work": "Work (source)",
-}
+TYPES: dict[str, str] = {k.name: k.reconcile for k in iris.KIND_TABLE if k.reconcile}
 # Properties a query may add; each narrows by something we publish.
 PROPERTIES: dict[str, str] = {
     "wikidata": "Wikidata item (QID or IRI) of owl:sameAs",

@@ -336,7 +336,7 @@ def _answer(settings: Settings, op: Operation) -> Response:
         "base": settings.base,
     }
     header, body = _run(pool, settings, payload)
-    _cache().put(cache_key, fmt.content_type, body)
+    _cache().keep(cache_key, fmt.content_type, body)
     _remember_raw(fmt.content_type, body)
     return _result_response(fmt.content_type, body)
 
@@ -354,10 +354,11 @@ def _remember_raw(content_type: str, body: bytes) -> None:
     # kept under the parsed key too (POST and other spellings of the same query
     # share that one); the body is one bytes object, though the budget counts it twice
     if request.method == "GET":
-        _cache().put(_raw_key(request.environ), content_type, body)
+        _cache().keep(_raw_key(request.environ), content_type, body)
 
 
-def _answered_before(app: Flask, environ: dict) -> tuple[str, bytes] | None:
+def _answered_before(app: Flask, environ: dict) -> tuple[str, bytes, str] | None:
+    """(content type, body, the release's licence) of an answer kept before."""
     holder = app.extensions.get("newsgraph.server.sparql")
     if not holder or "cache" not in holder:
         return None
@@ -367,7 +368,10 @@ def _answered_before(app: Flask, environ: dict) -> tuple[str, bytes] | None:
         return None
     if holder.get("key") != (os.getpid(), str(release.source), release.release_id):
         return None  # a new release: Flask's path starts its pool and an empty cache
-    return holder["cache"].get(_raw_key(environ))
+    hit = holder["cache"].get(_raw_key(environ))
+    if hit is None:
+        return None
+    return (*hit, data_license(app.extensions["newsgraph"].settings, release))
 
 
 def install_fast_path(app: Flask) -> None:
@@ -375,19 +379,20 @@ def install_fast_path(app: Flask) -> None:
     answer cache, without building a Flask request (same status, headers, body)."""
     inner = app.wsgi_app
     # the headers Flask's path sends (``_result_response``, then ``_common_headers``)
+    # the release's licence goes between them (it is the release's, read on each hit)
     fixed = [("Vary", "Accept"), ("Cache-Control", "no-cache"),
-             ("X-Content-Type-Options", "nosniff"),
-             ("Link", license_link(data_license(app.extensions["newsgraph"].settings)))]
-    fixed += [(k, v) for k, v in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
-              if k not in dict(fixed)]
+             ("X-Content-Type-Options", "nosniff")]
+    after = [(k, v) for k, v in {**SECURITY_HEADERS, **CORS_HEADERS}.items()
+             if k not in {*dict(fixed), "Link"}]
 
     def wsgi_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == "/sparql":
             hit = _answered_before(app, environ)
             if hit is not None:
-                content_type, body = hit
+                content_type, body, licence = hit
                 start_response("200 OK", [("Content-Type", content_type),
-                                          ("Content-Length", str(len(body))), *fixed])
+                                          ("Content-Length", str(len(body))), *fixed,
+                                          ("Link", license_link(licence)), *after])
                 return [body]
         return inner(environ, start_response)
 
@@ -400,7 +405,8 @@ def _result_response(content_type: str, body: bytes) -> Response:
     resp.headers["Cache-Control"] = "no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     # answers are made of the data, under the data's licence
-    resp.headers["Link"] = license_link(data_license(_settings()))
+    resp.headers["Link"] = license_link(
+        data_license(_settings(), current_app.extensions["newsgraph"].data.current()))
     return resp
 
 

@@ -23,23 +23,15 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
+from newsgraph import iris
 from newsgraph.server.web import current_release, error_response
 from newsgraph.server.web.linked_data import conditional
 from newsgraph.server.web.negotiation import CSV, HTML, JSON, TABLES, negotiate
 
 bp = Blueprint("tables", __name__)
 
-_PREFIXES = """PREFIX schema: <https://schema.org/>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX time: <http://www.w3.org/2006/time#>
-PREFIX wd: <http://www.wikidata.org/entity/>
-"""
-WIKIDATA = "http://www.wikidata.org/entity/"
+_PREFIXES = iris.prologue("schema", "ng", "nif", "org", "owl", "prov", "skos", "time", "wd")
+WIKIDATA = iris.PREFIXES["wd"]
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
@@ -212,7 +204,7 @@ def _json(table: Table) -> Iterator[bytes]:
 
 def distribution_triples(dataset: str, base: str) -> list[ox.Triple]:
     """The tables as DCAT distributions of the dataset, for ``/dataset``."""
-    dcat, dct = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
+    dcat, dct = iris.PREFIXES["dcat"], iris.PREFIXES["dcterms"]
     out = []
     for t in TABLES_LIST:
         for ext, media in (("csv", "text/csv"), ("json", "application/json")):

@@ -22,16 +22,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from newsgraph import iris
+from newsgraph.iris import PREFIXES, curie
 from newsgraph.server.store import DataError, OpenRelease, sparql_term
 from newsgraph.server.web.describe import best_literal, labels_for
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-SH = "http://www.w3.org/ns/shacl#"
-VANN = "http://purl.org/vocab/vann/"
+RDF, RDFS, OWL, SKOS, DCT, SH, VANN = (
+    PREFIXES[p] for p in ("rdf", "rdfs", "owl", "skos", "dcterms", "sh", "vann"))
 
 CLASS_TYPES = (f"{OWL}Class", f"{RDFS}Class")
 PROPERTY_TYPES = {
@@ -124,17 +120,10 @@ def load_turtle(files: Sequence[Path]) -> TurtleFolder:
     return TurtleFolder(store, triples, digest.hexdigest()[:16], [p.name for p in files])
 
 
-def curie(iri: str) -> str:
-    for prefix, ns in (*iris.PREFIXES.items(), ("ngsh", f"{iris.SHAPES}#")):
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
-
-
 def anchor(iri: str) -> str:
     """The fragment a term is documented under: our own terms by their local
     name (so ``/def#Meeting`` is the term's own IRI), reused ones by CURIE."""
-    for ns in (str(iris.NG), f"{iris.SHAPES}#"):
+    for ns in (PREFIXES["ng"], PREFIXES["ngsh"]):
         if iri.startswith(ns):
             return iri[len(ns) :]
     return curie(iri)
@@ -486,7 +475,7 @@ def _severity(folder: TurtleFolder, node: Term) -> str | None:
     return curie(sev.value) if isinstance(sev, ox.NamedNode) else None
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = PREFIXES["xsd"]
 INTEGER_TYPES = frozenset(
     f"{XSD}{t}"
     for t in (
