@@ -42,7 +42,8 @@ CASES = {
                             + b"Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400,
                             b"Content-Length"),
     "malformed HTTP version": (b"GET / HTTP/9.x\r\n" + HOST + b"\r\n", 400, b"HTTP version"),
-    "HTTP/2.0 in a request line": (b"GET / HTTP/2.0\r\n" + HOST + b"\r\n", 505, b"HTTP/1.1"),
+    # 400 rather than 505: no input gets a 5xx that is not a fault or a busy answer
+    "HTTP/2.0 in a request line": (b"GET / HTTP/2.0\r\n" + HOST + b"\r\n", 400, b"HTTP/1.1"),
     "invalid method": (b"G@T / HTTP/1.1\r\n" + HOST + b"\r\n", 400, b"method"),
     "an Expect other than 100-continue": (b"GET / HTTP/1.1\r\n" + HOST
                                           + b"Expect: 200-go\r\n\r\n", 417, b"Expect"),

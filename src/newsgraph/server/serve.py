@@ -128,7 +128,8 @@ _REFUSALS: tuple[tuple[type[Exception], int, str, str], ...] = (
     (http_errors.ObsoleteFolding, 400, "Bad Request",
      "A header value is folded over several lines (obsolete line folding), which is "
      "refused: send each header on one line."),
-    (http_errors.UnsupportedTransferCoding, 501, "Not Implemented",
+    # 400 rather than RFC 9112's 501, as for HTTP versions (see refusal)
+    (http_errors.UnsupportedTransferCoding, 400, "Bad Request",
      "The request's Transfer-Encoding is not one this server decodes (only chunked)."),
     (http_errors.InvalidHeader, 400, "Bad Request",
      "A header is malformed: a line without a colon, a value holding a control "
@@ -155,12 +156,13 @@ def refusal(error: BaseException, cfg: Any) -> tuple[int, str, str] | None:
     """What to answer a request gunicorn's parser refused with ``error``: status,
     reason and message; None if ``error`` is not the client's fault."""
     if isinstance(error, http_errors.InvalidHTTPVersion):
-        if isinstance(error.version, tuple):  # well formed, e.g. HTTP/2.0 in a request line
-            return (505, "HTTP Version Not Supported",
-                    "This server speaks HTTP/1.0 and HTTP/1.1 (HTTP/2 only through a front "
-                    "proxy).")
-        return 400, "Bad Request", "The request line's HTTP version is malformed (expected "\
-            "HTTP/1.1)."
+        # 400 even for a well-formed HTTP/2.0 or 9.9, where RFC 9110 allows 505:
+        # no input gets a 5xx that is not the server's fault or a busy answer
+        if isinstance(error.version, tuple):
+            return (400, "Bad Request", "This server speaks HTTP/1.0 and HTTP/1.1 (HTTP/2 "
+                    "only through a front proxy).")
+        return (400, "Bad Request",
+                "The request line's HTTP version is malformed (expected HTTP/1.1).")
     if isinstance(error, http_errors.LimitRequestHeaders):
         if "fields size" in str(error):
             return (431, "Request Header Fields Too Large",
