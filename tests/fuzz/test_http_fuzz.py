@@ -446,18 +446,47 @@ def problem(status: int | None, headers: dict[str, str], body: bytes) -> str | N
     return None
 
 
-def attempt(server_url: str, port: int, case: Case) -> tuple[str, str | None]:
-    """What one case got, as a status to count, and why it is a failure, if it is."""
+def attempt(server_url: str, port: int, case: Case) -> tuple[str, str | None, float]:
+    """What one case got, as a status to count, why it is a failure if it is, and
+    the seconds it took."""
+    started = time.monotonic()
     try:
         status, headers, body = send(server_url, port, case)
     except (requests.RequestException, OSError) as error:
         # a connection the server dropped is an answer to malformed bytes; to
         # well-formed HTTP it is a crash or a hang
         if case.raw is None:
-            return "error", f"{type(error).__name__}: {error}"
-        return "closed", None
-    return (str(status) if status is not None else "no status line"), problem(status, headers,
-                                                                              body)
+            return "error", f"{type(error).__name__}: {error}", time.monotonic() - started
+        return "closed", None, time.monotonic() - started
+    return ((str(status) if status is not None else "no status line"),
+            problem(status, headers, body), time.monotonic() - started)
+
+
+def server_rss_mib(pid: int) -> tuple[int, int]:
+    """The largest RSS of one process of the server (master, workers, query
+    processes) and their sum, in MiB; for the run's figures, not a check."""
+    sizes, todo = [], [pid]
+    while todo:
+        here = todo.pop()
+        try:
+            status = Path(f"/proc/{here}/status").read_text()
+        except OSError:
+            continue
+        rss = next((line.split()[1] for line in status.splitlines()
+                    if line.startswith("VmRSS:")), "0")
+        sizes.append(int(rss) // 1024)
+        todo += _children_of(here)
+    return max(sizes, default=0), sum(sizes)
+
+
+def _children_of(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
 
 
 def healthy(server_url: str) -> bool:
@@ -484,6 +513,9 @@ def test_mutated_requests_get_no_5xx_and_no_traceback(fuzz_server: object) -> No
     statuses: Counter[str] = Counter()
     failures: list[str] = []
     sent = batches = 0
+    slowest, slowest_case = 0.0, ""
+    largest = total = 0
+    server_pid = server.process.pid  # type: ignore[attr-defined]
     with ThreadPoolExecutor(PARALLEL) as pool:
         while sent < EXAMPLES and time.monotonic() < deadline and not failures:
             # drawn in order from the seed, so a batch is the same whatever the
@@ -495,13 +527,18 @@ def test_mutated_requests_get_no_5xx_and_no_traceback(fuzz_server: object) -> No
                 statuses[outcome[0]] += 1
                 if outcome[1]:
                     failures.append(f"{outcome[1]}\n  case: {case.show()}")
+                if outcome[2] > slowest:
+                    slowest, slowest_case = outcome[2], case.show()[:300]
             batches += 1
+            one, every = server_rss_mib(server_pid)
+            largest, total = max(largest, one), max(total, every)
             if not healthy(url):
                 failures.append(f"GET / is not 200 after batch {batches}")
     # the whole log, not its tail: a traceback early in the run counts too
     log = server.log.read_text(errors="replace")  # type: ignore[attr-defined]
     print(f"\nhttp fuzz: seed {SEED}, {sent} cases in {batches} batches, statuses "
-          f"{dict(sorted(statuses.items()))}")
+          f"{dict(sorted(statuses.items()))}; slowest case {slowest:.2f}s ({slowest_case}); "
+          f"server RSS after a batch: one process at most {largest} MiB, all at most {total} MiB")
     assert not failures, "\n".join(failures) + f"\nseed {SEED}\nserver log:\n{log[-3000:]}"
     assert "Traceback" not in log, f"seed {SEED}: a traceback in the server's log:\n{log}"
     assert sent >= min(EXAMPLES, 50), f"only {sent} cases ran: the machine is too slow?"
