@@ -3,11 +3,15 @@
 A real server with a 64 MB cap per query (``sparql_worker_memory_mb``) is sent
 queries that build strings far larger than that from a query of a few hundred
 bytes. Each must get a 400 naming the cap, its query process must be replaced,
-queries alongside it must be answered, and the web process must not grow.
+queries alongside it must be answered, and the web process must not grow. A
+query whose process something else kills (SIGKILL, as the OOM killer does) is
+a 503 to retry.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +19,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import SPARQL_JSON, alive, children, query_workers, wait_until
+from .conftest import (
+    RUNAWAY,
+    SPARQL_JSON,
+    alive,
+    children,
+    cpu_seconds,
+    query_workers,
+    wait_until,
+)
 
 pytestmark = pytest.mark.http
 
@@ -132,3 +144,26 @@ def test_queries_alongside_a_bomb_are_answered_and_the_web_process_does_not_grow
     # the bombs' memory stayed in the query processes: the web process saw 400s
     assert rss_kib(web) - rss_before < 16 * 1024
     assert "Traceback" not in capped_server.log_tail(400)
+
+
+def test_a_query_whose_process_is_killed_by_another_hand_is_503_to_retry(capped_server):
+    # the kernel's OOM killer (or an operator) sends SIGKILL, not the pool
+    pids = two_live_query_workers(capped_server)
+    start = {pid: cpu_seconds(pid) for pid in pids}
+    answer: list[requests.Response] = []
+    runner = threading.Thread(target=lambda: answer.append(ask(capped_server, RUNAWAY)))
+    runner.start()
+    busy: list[int] = []
+
+    def one_is_busy() -> bool:
+        busy[:] = [pid for pid in pids if cpu_seconds(pid) > start[pid] + 0.3]
+        return bool(busy)
+
+    assert wait_until(one_is_busy, 30)
+    os.kill(busy[0], signal.SIGKILL)
+    runner.join(60)
+    assert answer, "no answer"
+    resp = answer[0]
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "1", resp.text
+    assert "killed while it ran" in resp.text
+    assert ask(capped_server, "ASK {}").status_code == 200
