@@ -1,6 +1,6 @@
 """Issue 12's hostile requests against a real ``newsgraph serve``, with what each costs.
 
-    python bench/bench_bounds.py --data DIST [--src SRC] [--small]
+    python bench/bench_bounds.py --data DIST [--src SRC] [--small] [--memory-only]
 
 Starts one server (one gunicorn worker, ``--src`` on its PYTHONPATH: point it at
 an older checkout's ``src`` to measure before a change), sends each hostile
@@ -8,6 +8,9 @@ request and prints its status, the seconds it took, the CPU seconds the web
 process and its query processes spent on it (``/proc/<pid>/stat``) and their
 memory (RSS, and the query processes' peak, VmHWM). Traffic goes to 127.0.0.1 only.
 ``--small`` shrinks the cases that took minutes before the bounds (reconcile).
+``--memory-only`` runs only the CONCAT bombs, on one server per memory cap
+(``--memory-caps``, MB per query; 0 is no cap), sampling the query processes'
+RSS every 10 ms while each runs (the one that runs out dies with its VmHWM).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -152,13 +157,71 @@ def big_answer_query() -> str:
             f"{steps}}}")
 
 
+def concat_bomb(levels: int) -> str:
+    """A string ten times longer at each level, 10**(levels + 1) characters, of
+    which only the length is returned: a tiny answer from a huge evaluation."""
+    steps = "".join(f"BIND(CONCAT({', '.join([f'?s{i}'] * 10)}) AS ?s{i + 1}) "
+                    for i in range(levels))
+    return f'SELECT (STRLEN(?s{levels}) AS ?n) WHERE {{ BIND("xxxxxxxxxx" AS ?s0) {steps}}}'
+
+
+def peak_while(server: Served, send) -> tuple[str, float, int]:
+    """``send()``'s outcome, its seconds and the highest RSS (MiB) any query
+    process reached meanwhile (sampled every 10 ms)."""
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for pid in server.query_pids():
+                peak[0] = max(peak[0], status(pid, "VmHWM"))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.monotonic()
+    try:
+        outcome = send()
+    finally:
+        elapsed = time.monotonic() - started
+        done.set()
+        sampler.join()
+    return outcome, elapsed, peak[0]
+
+
+def memory_cases(data: Path, src: Path, caps: list[int]) -> None:
+    for cap in caps:
+        server = Served(data, src, {"NEWSGRAPH_SPARQL_WORKER_MEMORY_MB": str(cap),
+                                    "NEWSGRAPH_SPARQL_CACHE_BYTES": "0"})
+        try:
+            web0 = status(server.web, "VmRSS")
+            for levels in (7, 8):
+                outcome, seconds, peak = peak_while(
+                    server, partial(sparql, server, concat_bomb(levels)))
+                print(json.dumps({
+                    "case": f"CONCAT bomb, 10**{levels + 1} characters",
+                    "cap_mb": cap or "none", "status": outcome[:100],
+                    "seconds": round(seconds, 2), "query_peak_mib": peak,
+                    "web_rss_mib": f"{web0} -> {status(server.web, 'VmRSS')}"},
+                    ensure_ascii=False), flush=True)
+        finally:
+            server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="a built release (dist/)")
     parser.add_argument("--src", type=Path, default=REPO / "src")
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--cache-queries", type=int, default=1500)
+    parser.add_argument("--memory-only", action="store_true")
+    parser.add_argument("--memory-caps", default="0,512,64",
+                        help="MB per query, comma-separated (0: no cap)")
     args = parser.parse_args()
+    caps = [int(c) for c in args.memory_caps.split(",")]
+    if args.memory_only:
+        memory_cases(args.data, args.src, caps)
+        return 0
     # a small cache budget shows whether it binds with fewer requests
     server = Served(args.data, args.src, {"NEWSGRAPH_SPARQL_CACHE_BYTES": str(16 << 20)})
     try:
@@ -207,6 +270,7 @@ def main() -> int:
         print(f"web process RSS {rss0} -> {row['web_rss_mib']} MiB", flush=True)
     finally:
         server.stop()
+    memory_cases(args.data, args.src, caps)
     return 0
 
 

@@ -65,6 +65,10 @@ class Settings:
     # disk) when the release has at most this many quads (~320 bytes each, per
     # process); larger releases are read from the on-disk store
     sparql_memory_max_quads: int = 1_000_000
+    # memory one query may take in its query process on top of the loaded data
+    # (RLIMIT_DATA set once the data is in); more is refused with 400 and the
+    # process replaced; 0 leaves queries bounded only by the time limit
+    sparql_worker_memory_mb: int = 512
     # answers kept per server process, by bytes (the data only changes on rebuild;
     # a new release starts an empty cache); 0 turns the cache off
     sparql_cache_bytes: int = 64 * 1024 * 1024

@@ -23,6 +23,7 @@ SERVER_KEYS = (
     "sparql_timeout_s", "sparql_max_rows", "sparql_max_query_bytes", "sparql_max_body_bytes",
     "sparql_max_nesting", "sparql_max_chain", "sparql_max_answer_bytes",
     "sparql_max_concurrent", "sparql_queue_wait_s", "sparql_memory_max_quads",
+    "sparql_worker_memory_mb",
     "sparql_cache_bytes", "sparql_cache_entries", "service_allow_list",
     "reconcile_max_queries", "reconcile_max_text", "reconcile_cpu_s",
     "max_incoming_links", "description_cache_size",

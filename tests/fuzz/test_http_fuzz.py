@@ -9,7 +9,8 @@ and wildcards, Content-Type, Content-Length that disagrees with the body, Host,
 Range, If-None-Match), methods, bodies (urlencoded, direct SPARQL, JSON for
 ``/reconcile``, truncated, random bytes) and the SPARQL itself (tokens deleted,
 duplicated or swapped, deep brackets, long operator chains within the server's
-limits and beyond). Well-formed requests go through ``requests``; malformed
+limits and beyond, values built by nested ``CONCAT`` under and past the memory
+a query may take). Well-formed requests go through ``requests``; malformed
 request lines and headers go over a raw socket.
 
 Cases are sent in batches of 25, four at a time (more than the server's two
@@ -71,11 +72,15 @@ LIMITS = {
     "NEWSGRAPH_SPARQL_MAX_BODY_BYTES": "16384",
     "NEWSGRAPH_SPARQL_MAX_NESTING": "16",
     "NEWSGRAPH_SPARQL_MAX_CHAIN": "40",
+    # a value bomb reaches it in well under a second
+    "NEWSGRAPH_SPARQL_WORKER_MEMORY_MB": "64",
 }
 NESTING = int(LIMITS["NEWSGRAPH_SPARQL_MAX_NESTING"])
 CHAIN = int(LIMITS["NEWSGRAPH_SPARQL_MAX_CHAIN"])
 
 TRACE = re.compile(rb"Traceback|File \"")
+# gunicorn's own error page, which the server no longer sends (serve.refusal)
+GUNICORN_PAGE = re.compile(rb"<h1><p>")
 
 FIXED_PATHS = ("/", "/sparql", "/reconcile", "/def", "/shapes", "/dataset", "/dumps/",
                "/id/", "/doc/", "/graph/", "/static/style.css", "/nothing-here")
@@ -186,7 +191,14 @@ def tokens(query: str) -> list[str]:
 
 
 def mutate_sparql(rng: random.Random, query: str) -> str:
-    choice = rng.randrange(8)
+    choice = rng.randrange(9)
+    if choice == 8:  # a value that grows fan-fold per level: under and past the memory cap
+        fan, levels = rng.choice(((2, 10), (10, 5), (10, 7), (10, 8), (4, 14), (2, 40)))
+        steps = "".join(f"BIND(CONCAT({', '.join([f'?s{i}'] * fan)}) AS ?s{i + 1}) "
+                        for i in range(levels))
+        shown = rng.choice((f"(STRLEN(?s{levels}) AS ?n)", f"?s{levels}",
+                            f"(SUBSTR(?s{levels}, 1, 10) AS ?x)"))
+        return f'SELECT {shown} WHERE {{ BIND("xxxxxxxxxx" AS ?s0) {steps}}}'
     if choice == 0:  # deep brackets, below and past the nesting limit
         depth = rng.choice((NESTING - 2, NESTING, NESTING + 1, NESTING * 4, 2000))
         shape = rng.choice((("{", "}"), ("(", ")"), ("[", "]")))
@@ -339,13 +351,16 @@ def raw_case(rng: random.Random, paths: list[str], queries: list[str]) -> Case:
                            b"GET / HTTP/1.1 extra", b"\x16\x03\x01\x00", b"G\xe9T / HTTP/1.1",
                            b"GET " + path + b"\xff\xfe HTTP/1.1", b"GET http://x/ HTTP/1.1",
                            b"GET * HTTP/1.1", b"GET /" + b"a" * 9000 + b" HTTP/1.1",
-                           b"GET / HTTP/1.0", b"GET /\r HTTP/1.1", b" GET / HTTP/1.1"))
+                           b"GET / HTTP/1.0", b"GET /\r HTTP/1.1", b" GET / HTTP/1.1",
+                           b"GET / HTTP/2.0", b"GET / HTTP/1.2", b"PRI * HTTP/2.0"))
         return Case(raw=line + b"\r\n" + host + b"Connection: close\r\n\r\n")
     if kind == 3:  # broken header lines
         header = rng.choice((b"NoColon", b": empty-name", b"Bad Name: x", b"X: \x00",
                              b"X: \xff\xfe", b"Accept: text/\xe9", b" folded: x",
                              b"X-Long: " + b"a" * 9000, b"Host: a\r\nHost: b",
-                             b"Content-Length: 1\r\nContent-Length: 2", b"X:\tx\t"))
+                             b"Content-Length: 1\r\nContent-Length: 2", b"X:\tx\t",
+                             b"Expect: 200-go", b"Transfer-Encoding: gzip",
+                             b"X-A: 1\r\n\tfolded"))
         return Case(raw=b"GET " + path + b" HTTP/1.1\r\n" + host + header +
                     b"\r\nConnection: close\r\n\r\n")
     if kind == 4:  # many headers
@@ -426,21 +441,52 @@ def problem(status: int | None, headers: dict[str, str], body: bytes) -> str | N
             return f"status {status}: {body[:500]!r}"
     if TRACE.search(body):
         return f"a traceback in the body ({status}): {body[:1500]!r}"
+    if GUNICORN_PAGE.search(body):
+        return f"gunicorn's HTML error page ({status}): {body[:500]!r}"
     return None
 
 
-def attempt(server_url: str, port: int, case: Case) -> tuple[str, str | None]:
-    """What one case got, as a status to count, and why it is a failure, if it is."""
+def attempt(server_url: str, port: int, case: Case) -> tuple[str, str | None, float]:
+    """What one case got, as a status to count, why it is a failure if it is, and
+    the seconds it took."""
+    started = time.monotonic()
     try:
         status, headers, body = send(server_url, port, case)
     except (requests.RequestException, OSError) as error:
         # a connection the server dropped is an answer to malformed bytes; to
         # well-formed HTTP it is a crash or a hang
         if case.raw is None:
-            return "error", f"{type(error).__name__}: {error}"
-        return "closed", None
-    return (str(status) if status is not None else "no status line"), problem(status, headers,
-                                                                              body)
+            return "error", f"{type(error).__name__}: {error}", time.monotonic() - started
+        return "closed", None, time.monotonic() - started
+    return ((str(status) if status is not None else "no status line"),
+            problem(status, headers, body), time.monotonic() - started)
+
+
+def server_rss_mib(pid: int) -> tuple[int, int]:
+    """The largest RSS of one process of the server (master, workers, query
+    processes) and their sum, in MiB; for the run's figures, not a check."""
+    sizes, todo = [], [pid]
+    while todo:
+        here = todo.pop()
+        try:
+            status = Path(f"/proc/{here}/status").read_text()
+        except OSError:
+            continue
+        rss = next((line.split()[1] for line in status.splitlines()
+                    if line.startswith("VmRSS:")), "0")
+        sizes.append(int(rss) // 1024)
+        todo += _children_of(here)
+    return max(sizes, default=0), sum(sizes)
+
+
+def _children_of(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
 
 
 def healthy(server_url: str) -> bool:
@@ -467,6 +513,9 @@ def test_mutated_requests_get_no_5xx_and_no_traceback(fuzz_server: object) -> No
     statuses: Counter[str] = Counter()
     failures: list[str] = []
     sent = batches = 0
+    slowest, slowest_case = 0.0, ""
+    largest = total = 0
+    server_pid = server.process.pid  # type: ignore[attr-defined]
     with ThreadPoolExecutor(PARALLEL) as pool:
         while sent < EXAMPLES and time.monotonic() < deadline and not failures:
             # drawn in order from the seed, so a batch is the same whatever the
@@ -478,13 +527,18 @@ def test_mutated_requests_get_no_5xx_and_no_traceback(fuzz_server: object) -> No
                 statuses[outcome[0]] += 1
                 if outcome[1]:
                     failures.append(f"{outcome[1]}\n  case: {case.show()}")
+                if outcome[2] > slowest:
+                    slowest, slowest_case = outcome[2], case.show()[:300]
             batches += 1
+            one, every = server_rss_mib(server_pid)
+            largest, total = max(largest, one), max(total, every)
             if not healthy(url):
                 failures.append(f"GET / is not 200 after batch {batches}")
     # the whole log, not its tail: a traceback early in the run counts too
     log = server.log.read_text(errors="replace")  # type: ignore[attr-defined]
     print(f"\nhttp fuzz: seed {SEED}, {sent} cases in {batches} batches, statuses "
-          f"{dict(sorted(statuses.items()))}")
+          f"{dict(sorted(statuses.items()))}; slowest case {slowest:.2f}s ({slowest_case}); "
+          f"server RSS after a batch: one process at most {largest} MiB, all at most {total} MiB")
     assert not failures, "\n".join(failures) + f"\nseed {SEED}\nserver log:\n{log[-3000:]}"
     assert "Traceback" not in log, f"seed {SEED}: a traceback in the server's log:\n{log}"
     assert sent >= min(EXAMPLES, 50), f"only {sent} cases ran: the machine is too slow?"
@@ -497,6 +551,7 @@ def test_the_oracle_catches_what_the_fuzzer_looks_for() -> None:
     assert problem(503, {}, b"busy")  # busy without Retry-After is not the documented answer
     assert problem(400, {}, b'Traceback (most recent call last):\n  File "x.py"')
     assert problem(200, {}, b'  File "/srv/app.py", line 3')
+    assert problem(400, {}, b"<html><body><h1><p>Bad Request</p></h1></body></html>")
     assert problem(503, {"retry-after": "1"}, b"busy") is None
     assert problem(404, {}, b"Not found\n") is None
     assert problem(None, {}, b"") is None

@@ -40,11 +40,21 @@ from .mutations import Op, apply, plans, seed_files
 LONG = os.environ.get("NEWSGRAPH_FUZZ_LONG") == "1"
 # 35 s of cases, the worker's start and the last case: within a minute when busy
 SECONDS = float(os.environ.get("NEWSGRAPH_FUZZ_SECONDS", 3600 if LONG else 35))
-# cases past the deadline are drawn but not run: few, so that drawing them is quick
+# at most this many cases; a case drawn past the deadline ends the run (_TimeUp)
 EXAMPLES = int(os.environ.get("NEWSGRAPH_FUZZ_EXAMPLES", 10_000_000 if LONG else 600))
 KEEP_GOING = os.environ.get("NEWSGRAPH_FUZZ_KEEP_GOING") == "1"
 SEED = int(os.environ.get("NEWSGRAPH_FUZZ_SEED") or
            (random.SystemRandom().randrange(1 << 32) if LONG else 20261201))
+
+
+# a long run prints its figures this often, so that one stopped early leaves them
+PROGRESS_EVERY_S = 60.0
+
+
+class _TimeUp(Exception):
+    """Raised by a case drawn after the deadline: hypothesis stops drawing. (A
+    case that only returned would let a long run's ten million be drawn, for
+    hours, after the last one ran.)"""
 
 
 @pytest.fixture
@@ -63,6 +73,14 @@ def test_mutated_seeds_give_one_line_per_problem_never_a_traceback(worker: Worke
     peak_kb = 0
     slowest = 0.0
     slowest_plan: list[Op] = []
+    found = False
+    next_progress = time.monotonic() + PROGRESS_EVERY_S
+
+    def summary() -> str:
+        return (f"loader fuzz: seed {SEED}, {sum(outcomes.values())} cases {dict(outcomes)}, "
+                f"{len(failures)} kinds of failure in {sum(failures.values())} cases, worker "
+                f"started {worker.started} time(s), slowest case {slowest:.2f}s of CPU, peak "
+                f"RSS {peak_kb // 1024} MB (cap {MEMORY_BYTES // 2**20} MB of address space)")
 
     @seed(SEED)
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -70,9 +88,15 @@ def test_mutated_seeds_give_one_line_per_problem_never_a_traceback(worker: Worke
               phases=[Phase.generate] if KEEP_GOING else [Phase.generate, Phase.shrink])
     @given(plan=plans())
     def case(plan: list[Op]) -> None:
-        nonlocal peak_kb, slowest
-        if time.monotonic() > deadline:
-            return
+        nonlocal peak_kb, slowest, found, next_progress
+        now = time.monotonic()
+        if now > deadline:
+            if found:  # shrinking the failure found: the remaining cases just pass
+                return
+            raise _TimeUp
+        if LONG and now > next_progress:
+            print(f"\n[{time.strftime('%H:%M:%S')}] {summary()}", flush=True)
+            next_progress = now + PROGRESS_EVERY_S
         files = apply(plan, originals)
         changed = {rel: data for rel, data in files.items() if data != originals[rel]}
         answer = worker.run(changed)
@@ -85,17 +109,17 @@ def test_mutated_seeds_give_one_line_per_problem_never_a_traceback(worker: Worke
         if why is None:
             return
         if not KEEP_GOING:
+            found = True
             raise AssertionError(f"plan {plan!r}: {why}")
         kind = signature(why)
         failures[kind] += 1
         examples.setdefault(kind, plan)
 
-    case()
-    print(f"\nloader fuzz: seed {SEED}, {sum(outcomes.values())} cases {dict(outcomes)}, "
-          f"{len(failures)} kinds of failure in {sum(failures.values())} cases, worker "
-          f"started {worker.started} time(s), slowest case {slowest:.2f}s of CPU, peak RSS "
-          f"{peak_kb // 1024} MB "
-          f"(cap {MEMORY_BYTES // 2**20} MB of address space)\nslowest: {slowest_plan!r}")
+    try:
+        case()
+    except _TimeUp:
+        pass
+    print(f"\n{summary()}\nslowest: {slowest_plan!r}")
     assert sum(outcomes.values()) >= (20 if not LONG else 1), "the run tried almost nothing"
     assert not failures, "\n\n".join(f"{n} case(s): {kind}\n  e.g. {examples[kind]!r}"
                                      for kind, n in failures.most_common())

@@ -33,6 +33,8 @@ NASTY: dict[str, list[Op]] = {
     "a megabyte in a field": [Op("huge", 0, 8, 0, "plain:1000000")],
     "line breaks in a key": [Op("value", 2, 40, 0, '{"a\\u2028b\\nc": d}')],
     "an escaped lone surrogate": [Op("field", 2, 0, 0, 'name="\\ud800 x"')],
+    # found by a long run: the first key becomes '' (an explicit key of no name)
+    "a key of no name at the top": [Op("unicode", 0, 0, 0, "? ")],
 }
 
 
@@ -59,3 +61,4 @@ def test_validate_prints_one_line_per_problem_and_no_traceback(tmp_path: Path) -
         assert errors, f"{name}:\n{text[-2000:]}"
         for line in errors:
             assert len(line) < 1000 and "[rule: " in line and "seeds/" in line, line
+            assert ": : " not in line, f"{name}: a problem naming no record: {line}"

@@ -624,7 +624,9 @@ def _records(data: Any, sections: dict, label: str, problems: list[Problem],
         if section not in sections and section not in top_level_extra:
             hint = _close_match(section, [*sections, *top_level_extra])
             extra = f" (did you mean {hint!r}?)" if hint else ""
-            problems.append(Problem(label, getattr(data, "line", None), section, "known-sections",
+            # a key of no name (`? ` alone) still names a record in the message
+            where = section if isinstance(section, str) and section.strip() else "(top level)"
+            problems.append(Problem(label, getattr(data, "line", None), where, "known-sections",
                                     f"unknown section {shorten(section)}{extra}"))
     out: list[Record] = []
     for section, (kind, spec) in sections.items():

@@ -15,6 +15,12 @@ the app accepts. A connection that sends nothing is closed after
 ``KEEPALIVE_S``, one whose request is not complete ``REQUEST_READ_TIMEOUT_S``
 after its first byte is answered 408 and closed.
 
+Requests gunicorn refuses before the app sees them (a malformed request line
+or header, a line or head over the limits, an HTTP version it does not speak)
+are answered by :func:`refusal` as the app answers its own 4xx: short
+``text/plain`` naming the rule broken, with the right status, instead of
+gunicorn's HTML page echoing the input.
+
 Stopping (issue 8: within 2 s, nothing but a clean exit in the log). SIGTERM
 is a graceful stop: no new connection, requests in flight get
 ``WORKER_DRAIN_S`` to finish, a SPARQL query ``QUERY_STOP_GRACE_S`` before its
@@ -28,6 +34,7 @@ background threads that exist only in the master: SIGSEGV).
 
 from __future__ import annotations
 
+import datetime
 import errno
 import logging
 import os
@@ -44,7 +51,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import errors as http_errors
+from gunicorn.http.wsgi import Response as GunicornResponse
+from gunicorn.http.wsgi import default_environ
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from newsgraph.config import Settings
@@ -96,6 +107,90 @@ _TIMED_OUT_BODY = b"The request was not sent in time.\n"
 _TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
               b"Content-Type: text/plain; charset=utf-8\r\n"
               b"Content-Length: %d\r\n\r\n%s" % (len(_TIMED_OUT_BODY), _TIMED_OUT_BODY))
+
+
+# gunicorn's own errors for requests it could not parse, as (status, reason,
+# message); the first class that matches answers. Nothing of the request is
+# echoed: the rule is named, with the limit where there is one.
+_REFUSALS: tuple[tuple[type[Exception], int, str, str], ...] = (
+    (http_errors.LimitRequestLine, 414, "URI Too Long",
+     "The request line is longer than {cfg.limit_request_line} bytes, the most this server "
+     "reads; a SPARQL query that long can be sent with POST."),
+    (http_errors.InvalidRequestMethod, 400, "Bad Request",
+     "The request method is not a valid HTTP method (letters, digits and a few symbols, "
+     "such as GET or POST)."),
+    (http_errors.InvalidRequestLine, 400, "Bad Request",
+     "The request line is malformed: expected a method, a path and HTTP/1.1, separated "
+     "by single spaces and ended by CRLF."),
+    (http_errors.InvalidHeaderName, 400, "Bad Request",
+     "A header name holds a character that header names may not (a space, a bracket, a "
+     "non-ASCII byte...)."),
+    (http_errors.ObsoleteFolding, 400, "Bad Request",
+     "A header value is folded over several lines (obsolete line folding), which is "
+     "refused: send each header on one line."),
+    # 400 rather than RFC 9112's 501, as for HTTP versions (see refusal)
+    (http_errors.UnsupportedTransferCoding, 400, "Bad Request",
+     "The request's Transfer-Encoding is not one this server decodes (only chunked)."),
+    (http_errors.InvalidHeader, 400, "Bad Request",
+     "A header is malformed: a line without a colon, a value holding a control "
+     "character, a bare LF, or a Content-Length or Transfer-Encoding that is invalid or "
+     "contradicts another."),
+    (http_errors.ExpectationFailed, 417, "Expectation Failed",
+     "The request's Expect header asks for something other than 100-continue."),
+    (http_errors.InvalidSchemeHeaders, 400, "Bad Request",
+     "The request's headers give contradictory schemes (http and https)."),
+    (http_errors.InvalidChunkSize, 400, "Bad Request",
+     "The request body's chunked encoding is malformed (a chunk size that is not hex)."),
+    (http_errors.ChunkMissingTerminator, 400, "Bad Request",
+     "The request body's chunked encoding is malformed (a chunk not ended by CRLF)."),
+    (http_errors.InvalidChunkExtension, 400, "Bad Request",
+     "The request body's chunked encoding is malformed (an invalid chunk extension)."),
+    (http_errors.InvalidProxyLine, 400, "Bad Request", "The PROXY protocol line is malformed."),
+    (http_errors.ForbiddenProxyRequest, 403, "Forbidden",
+     "PROXY protocol lines are not accepted from this address."),
+    (http_errors.InvalidH2CPreface, 400, "Bad Request", "The HTTP/2 preface is malformed."),
+)
+
+
+def refusal(error: BaseException, cfg: Any) -> tuple[int, str, str] | None:
+    """What to answer a request gunicorn's parser refused with ``error``: status,
+    reason and message; None if ``error`` is not the client's fault."""
+    if isinstance(error, http_errors.InvalidHTTPVersion):
+        # 400 even for a well-formed HTTP/2.0 or 9.9, where RFC 9110 allows 505:
+        # no input gets a 5xx that is not the server's fault or a busy answer
+        if isinstance(error.version, tuple):
+            return (400, "Bad Request", "This server speaks HTTP/1.0 and HTTP/1.1 (HTTP/2 "
+                    "only through a front proxy).")
+        return (400, "Bad Request",
+                "The request line's HTTP version is malformed (expected HTTP/1.1).")
+    if isinstance(error, http_errors.LimitRequestHeaders):
+        if "fields size" in str(error):
+            return (431, "Request Header Fields Too Large",
+                    f"A header line is longer than {cfg.limit_request_field_size} bytes, the "
+                    "most this server reads.")
+        if "fields" in str(error):
+            return (431, "Request Header Fields Too Large",
+                    f"The request has more than {cfg.limit_request_fields} header fields, the "
+                    "most this server reads.")
+        return (431, "Request Header Fields Too Large",
+                "The request's headers (or its body's trailer) are larger than this server "
+                "reads.")
+    if isinstance(error, (http_errors.InvalidResponseHeader,
+                          http_errors.InvalidResponseHeaderName)):
+        return None  # the application's fault: a 500
+    for kind, status, reason, message in _REFUSALS:
+        if isinstance(error, kind):
+            return status, reason, message.format(cfg=cfg)
+    return None
+
+
+def refusal_bytes(status: int, reason: str, message: str) -> bytes:
+    """A whole response for a refused request, closing the connection: plain text
+    like the app's own 4xx (``404 Not Found: ...``), and no Server header."""
+    body = f"{status} {reason}: {message}\n".encode()
+    return (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
 
 
 class NewsgraphServer(BaseApplication):  # type: ignore[misc]
@@ -178,6 +273,39 @@ class StoppingWorker(ThreadWorker):  # type: ignore[misc]
         # that second signal must not interrupt the exit under way.
         _ignore_stop_signals()
         super().handle_quit(sig, frame)
+
+    def handle_error(self, req: Any, client: socket.socket, addr: Any,
+                     exc: BaseException) -> None:
+        """A request gunicorn could not parse or serve: answered as :func:`refusal`
+        says, in plain text, rather than with gunicorn's HTML page (which echoed
+        the input); anything else is a plain 500, logged with its traceback as
+        gunicorn does (the app's own errors never come here: Flask answers them)."""
+        addr = addr or ("", -1)  # a unix socket
+        known = refusal(exc, self.cfg)
+        if known is None:
+            self.log.exception("Error handling request %s", getattr(req, "uri", "(no URI read)"))
+            status, reason = 500, "Internal Server Error"
+            message = "The server failed to answer this request; the error is in its log."
+        else:
+            status, reason, message = known
+            self.log.warning("Invalid request from ip=%s: %s", addr[0], str(exc)[:200])
+        if req is None and isinstance(exc, (http_errors.InvalidHeader,
+                                            http_errors.InvalidHeaderName)):
+            req = getattr(exc, "req", None)  # the request so far, for the access log
+        if req is not None:  # the access log, as gunicorn writes it
+            try:
+                environ = default_environ(req, client, self.cfg)
+                environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = addr[0], str(addr[1])
+                resp = GunicornResponse(req, client, self.cfg)
+                resp.status = f"{status} {reason}"
+                resp.response_length = len(message)
+                self.log.access(resp, req, environ, datetime.timedelta(0))
+            except Exception:  # a half-parsed request: the answer matters more than its log line
+                self.log.debug("no access log line for a refused request", exc_info=True)
+        try:  # without blocking, as gunicorn does: a client that cannot take it misses it
+            gunicorn_util.write_nonblock(client, refusal_bytes(status, reason, message))
+        except OSError:
+            pass
 
     # The event loop's side. gunicorn calls these on the loop's thread only.
 

@@ -7,7 +7,8 @@ read with a deadline and the worker from a blocking pipe.
 
 Every query frame is acknowledged by one ``RECEIVED`` byte before the worker
 starts on it: a worker that dies before sending it never had the query, so the
-pool may hand the query to another worker without running anything twice.
+pool may hand the query to another worker without running anything twice; one
+that dies after it was killed by the query.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from collections.abc import Callable
 
 _LENGTH = struct.Struct(">I")
 RECEIVED = b"\x06"
+# the exit status of a worker that ran out of memory where it could not answer
+# (writing the answer): the pool reads it as "the query needed more memory"
+EXIT_OUT_OF_MEMORY = 86
 
 Reader = Callable[[int], "bytes | None"]
 
@@ -47,3 +51,14 @@ def decode(read: Reader, read_body: Reader | None = None) -> tuple[dict, bytes] 
     if body is None:
         return None
     return header, body
+
+
+def out_of_memory_message(memory_mb: int) -> str:
+    """What a query that needed more than the query process may allocate is told,
+    by the worker (Python ran out) or by the pool (the engine did, and the worker died)."""
+    return (
+        f"The query needed more than {memory_mb} MB of memory, the most one query may use "
+        "on this endpoint, and was stopped; nothing was returned. Build shorter values "
+        "(CONCAT, REPEAT-like nesting), use a more selective pattern or LIMIT, or "
+        "download the dataset's dumps."
+    )

@@ -10,6 +10,14 @@ Admission: at most ``slots`` queries run at once; a few more may wait up to
 ``queue_wait_s`` for a free worker; beyond that a query is turned away at
 once (``Busy``), so load cannot pile up behind a slow query.
 
+A worker that dies *after* acknowledging a query was killed by that query.
+The pool says how from its exit: out of the memory a query may use (the
+engine aborts on a failed allocation, or the worker's own out-of-memory exit)
+is a 400 naming the cap, like the row and byte caps; a SIGKILL it did not send
+(the kernel's OOM killer, an operator) is a 503 to retry; anything else (an
+engine crash) stays a 500. Either way the worker is replaced and nothing is
+retried: the query would kill the next one too.
+
 Workers never outlive the web process: it kills them at exit, and each worker
 also exits by itself the moment its parent is gone (see ``worker.py``). When
 the server stops, ``stop_all`` turns new queries away and gives running ones a
@@ -30,6 +38,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from newsgraph.server.sparql import frames
 
@@ -71,6 +80,19 @@ class WorkerFailed(PoolError):
     status = 500
 
 
+class WorkerKilled(WorkerFailed):
+    """Something else (the OOM killer, an operator) killed the worker mid-query."""
+
+    status = 503
+    retry_after = 1
+
+
+class OutOfMemory(PoolError):
+    """The query needed more memory than a query process may allocate; it was stopped."""
+
+    status = 400
+
+
 class Stopping(PoolError):
     """The server is stopping: the query was not started, or was cut short."""
 
@@ -91,6 +113,7 @@ class WorkerSpec:
     dump: str | None = None  # N-Quads of the same data: serve it from memory
     quads: int | None = None  # how many quads the dump must load to
     prefixes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    memory_mb: int = 0  # what a query may allocate on top of the data (0: no cap)
 
 
 class Worker:
@@ -98,8 +121,12 @@ class Worker:
 
     def __init__(self, spec: WorkerSpec) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN")}
+        # a query past the memory cap makes the engine abort; a backtrace would only
+        # repeat that, and printing one allocates (at the cap it can hang instead)
+        env["RUST_BACKTRACE"] = "0"
         # the worker imports newsgraph from where this process did
-        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+        # (the folder holding newsgraph/: four levels up from newsgraph/server/sparql/pool.py)
+        package_parent = str(Path(__file__).resolve().parents[3])
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_parent, env.get("PYTHONPATH", "")) if p
         )
@@ -122,7 +149,8 @@ class Worker:
         try:
             self.send(
                 {"kind": spec.kind, "path": spec.path, "sandbox": spec.sandbox,
-                 "dump": spec.dump, "quads": spec.quads, "prefixes": spec.prefixes}
+                 "dump": spec.dump, "quads": spec.quads, "prefixes": spec.prefixes,
+                 "memory_mb": spec.memory_mb}
             )
             header, _ = self.receive(time.monotonic() + START_TIMEOUT_S)
         except (PoolError, OSError) as error:
@@ -174,6 +202,14 @@ class Worker:
             return self._read(1, deadline) == frames.RECEIVED
         except WorkerFailed:
             return False
+
+    def exit_status(self, timeout: float) -> int | None:
+        """The process's exit status once it has ended by itself (None if it has not
+        within ``timeout``: a pipe closed by a dying process comes just before its exit)."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
     def kill(self) -> None:
         """Stop the process now (SIGKILL: the work stops too) and reap it."""
@@ -349,18 +385,33 @@ class QueryPool:
                 retry_after=max(1, int(timeout_s)),
             ) from None
         except (WorkerFailed, OSError, ValueError) as error:
+            code = worker.exit_status(timeout=5.0)
             self._discard(worker)
             if self._stopping:  # killed by stop(), not by the query
                 raise Stopping() from None
-            raise WorkerFailed(
-                "The query stopped the worker evaluating it (it may have exhausted memory "
-                f"or the engine's stack): {error}"
-            ) from None
-        if self._closed:
+            raise self._killed_by_query(worker, code, error) from None
+        if self._closed or header.get("retire"):
             self._discard(worker)
         else:
             self._idle.put(worker)
         return header, body
+
+    def _killed_by_query(self, worker: Worker, code: int | None, error: Exception) -> PoolError:
+        """What to tell the caller of a query whose worker died after taking it."""
+        memory_mb = self.spec.memory_mb
+        log.warning("query worker %s died evaluating a query (exit %s)", worker.pid, code)
+        if memory_mb and code in (-signal.SIGABRT, frames.EXIT_OUT_OF_MEMORY):
+            # the engine aborts when an allocation fails; the cap is what fails it
+            return OutOfMemory(frames.out_of_memory_message(memory_mb))
+        if code == -signal.SIGKILL:
+            return WorkerKilled(  # 503: the next try may well fit
+                "The process evaluating the query was killed while it ran (the server may "
+                "be short of memory); try again in a moment, or narrow the query."
+            )
+        return WorkerFailed(
+            "The query stopped the worker evaluating it (it may have exhausted the "
+            f"engine's stack): {error} (exit {code})"
+        )
 
     def _closed_error(self) -> PoolError:
         if self._stopping:

@@ -10,12 +10,19 @@ Frames on stdin/stdout are those of ``frames.py``. The first frame in is the
 worker's spec; the first frame out says it is ready and which named graphs the
 store holds. Each query after that is acknowledged by one byte before it runs.
 
+Once the data is in, what the process may allocate beyond it is capped
+(``memory_mb`` of the spec, RLIMIT_DATA): a query that needs more gets an
+answer saying so when Python runs out (``MemoryError``), or kills the process
+when the engine does (Rust aborts on a failed allocation, SIGABRT), and the pool
+tells its caller which it was (``pool.py``).
+
 Run as ``python -m newsgraph.server.sparql.worker`` (started by the pool, never by hand).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import select
 import signal
 import sys
@@ -89,7 +96,53 @@ def _nodes(iris: list[str] | None) -> list[ox.NamedNode] | None:
     return None if iris is None else [ox.NamedNode(i) for i in iris]
 
 
-def execute(store: ox.Store, request: dict, prefixes: dict[str, str]) -> tuple[dict, bytes]:
+def cap_memory(memory_mb: int) -> int | None:
+    """Let this process allocate at most ``memory_mb`` MiB more than it holds now;
+    the limit in bytes, or None where there is no cap (0, or no ``/proc``).
+
+    RLIMIT_DATA rather than RLIMIT_AS: the address space counts what is reserved
+    but never used (glibc's 64 MiB arena per thread, thread stacks, mapped
+    files) -- 523 MiB of it for a query process on the on-disk store whose data
+    segment is 97 MiB and RSS 40 MiB, 124 MiB against 24 MiB in memory -- so a cap
+    on it would measure RocksDB's threads, not the query. The data limit counts
+    private writable memory (heap and anonymous mappings, Linux 4.7 and later),
+    which is where a query's strings and tables go.
+    """
+    held = data_bytes()
+    if memory_mb <= 0 or held is None:
+        return None
+    limit = held + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    return limit
+
+
+def data_bytes() -> int | None:
+    """What RLIMIT_DATA counts for this process now (VmData), None if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def out_of_memory(memory_mb: int) -> dict:
+    """The answer to a query that needed more than the process may allocate."""
+    return {
+        "ok": False,
+        "status": 400,
+        "retire": True,  # what is left of the heap is not worth keeping: start afresh
+        "message": frames.out_of_memory_message(memory_mb),
+    }
+
+
+def execute(store: ox.Store, request: dict, prefixes: dict[str, str],
+            memory_mb: int = 0) -> tuple[dict, bytes]:
     """Run one query request; the header says ``ok`` or carries a status and message."""
     kwargs: dict = {"base_iri": request.get("base")}
     default_graphs = request.get("default_graphs")
@@ -141,6 +194,8 @@ def execute(store: ox.Store, request: dict, prefixes: dict[str, str]) -> tuple[d
             rows = len(triples)
         if len(body) > max_bytes:  # the format's own syntax and escapes made it larger
             return _too_large(max_bytes)
+    except MemoryError:
+        return out_of_memory(memory_mb), b""
     except SyntaxError as error:
         return {"ok": False, "status": 400, "message": f"Query syntax error: {error}"}, b""
     except PermissionError as error:
@@ -232,16 +287,26 @@ def main() -> int:
     except (OSError, ValueError, SyntaxError) as error:
         _answer(stdout, {"ready": False, "message": f"cannot open the data: {error}"})
         return 1
+    memory_mb = int(spec.get("memory_mb") or 0)
+    # after the data is in, so that the cap is the queries' alone
+    capped = cap_memory(memory_mb) is not None
     _answer(stdout, {"ready": True, "graphs": graphs, "sandboxed": sandboxed,
-                     "pid": os.getpid()})
+                     "pid": os.getpid(), "memory_capped": capped})
     prefixes = spec.get("prefixes") or {}
     while True:
         frame = read_frame(stdin)
         if frame is None:
             return 0
         _acknowledge(stdout)
-        header, body = execute(store, frame[0], prefixes)
-        _answer(stdout, header, body)
+        try:
+            header, body = execute(store, frame[0], prefixes, memory_mb)
+            _answer(stdout, header, body)
+        except MemoryError:
+            # out of memory outside the query (writing the answer): no
+            # traceback, an exit status the pool understands
+            os._exit(frames.EXIT_OUT_OF_MEMORY)
+        if header.get("retire"):
+            return 0
 
 
 def _acknowledge(out: BinaryIO) -> None:

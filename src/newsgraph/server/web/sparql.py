@@ -217,8 +217,10 @@ def query_pool() -> QueryPool:
 def _worker_spec(release: OpenRelease, settings: Settings) -> WorkerSpec:
     sandbox = not settings.service_allow_list
     prefixes = dict(examples.PAGE_PREFIXES)
+    memory_mb = settings.sparql_worker_memory_mb
     if not release.source.is_dir():
-        return WorkerSpec("file", str(release.source), sandbox, prefixes=prefixes)
+        return WorkerSpec("file", str(release.source), sandbox, prefixes=prefixes,
+                          memory_mb=memory_mb)
     store = str(release.store_path)
     quads = release.manifest.get("quads")
     dump = next((d.path for d in release.dumps.values() if d.path.suffix == ".nq"), None)
@@ -227,8 +229,8 @@ def _worker_spec(release: OpenRelease, settings: Settings) -> WorkerSpec:
         and isinstance(quads, int)
         and 0 <= quads <= settings.sparql_memory_max_quads
     ):
-        return WorkerSpec("store", store, sandbox, str(dump), quads, prefixes)
-    return WorkerSpec("store", store, sandbox, prefixes=prefixes)
+        return WorkerSpec("store", store, sandbox, str(dump), quads, prefixes, memory_mb)
+    return WorkerSpec("store", store, sandbox, prefixes=prefixes, memory_mb=memory_mb)
 
 
 def _cache() -> AnswerCache:
