@@ -1,0 +1,213 @@
+"""What differs between SPARQL engines, each engine in one small named class.
+
+The client (:mod:`newsgraph.external.client`) speaks the standard protocols;
+a dialect says where an engine departs from them or offers more:
+
+* the endpoints an engine serves by default, given the query endpoint;
+* how writes authenticate (Virtuoso: digest, on its ``-auth`` endpoints);
+* its bulk path, and how a graph is replaced (never appended: Virtuoso
+  duplicates blank nodes when a graph is appended to);
+* how a query reads the union of the data's graphs as its default graph
+  without the engine's own system graphs;
+* how a cut answer shows (Virtuoso's ``ResultSetMaxRows``: an
+  ``X-SPARQL-MaxRows`` header on a SELECT, nothing at all on a CONSTRUCT);
+* which parts of the Graph Store Protocol and which formats it lacks.
+
+Each fact here was measured on the engine (tests/external test each dialect
+against the real one); docs/external-stores.md lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+from newsgraph.external.errors import ExternalStoreError
+
+NQUADS = "application/n-quads"
+NTRIPLES = "application/n-triples"
+TURTLE = "text/turtle"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a store answers: queries, updates, the Graph Store Protocol, bulk loads."""
+
+    query: str
+    update: str
+    gsp: str
+
+
+def _sibling(url: str, path: str) -> str:
+    """``url`` with its path replaced (``/query`` → ``/store`` on the same server)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The standard: SPARQL 1.1 Protocol and Graph Store Protocol, nothing more.
+
+    Writes replace a graph with GSP ``PUT``, one graph a request; the union
+    default graph is whatever the engine's default graph is (the caller lists
+    the graphs with ``FROM`` where it matters).
+    """
+
+    name: ClassVar[str] = "generic"
+    # the ``Server`` header an engine sends, for --dialect auto
+    server_header: ClassVar[str] = ""
+    # how writes authenticate when credentials are given
+    auth: ClassVar[str] = "basic"
+    # GSP query parameter naming the graph
+    graph_param: ClassVar[str] = "graph"
+    # whether HEAD on a graph is implemented (Virtuoso: 501)
+    head_supported: ClassVar[bool] = True
+    # whether the engine loads and answers N-Quads (Virtuoso: 406 on CONSTRUCT)
+    nquads: ClassVar[bool] = False
+    # whether xsd:nonNegativeInteger and other integer subtypes come back as
+    # stored; Oxigraph (and so the embedded store) answers xsd:integer for them
+    keeps_integer_subtypes: ClassVar[bool] = True
+    # answers of at least this many rows may have been cut by the engine
+    # (None: the engine never cuts an answer silently)
+    max_rows: int | None = None
+    # graphs of the engine itself, never part of the data
+    system_graphs: tuple[str, ...] = field(default=())
+
+    def endpoints(self, query: str, update: str | None = None,
+                  gsp: str | None = None) -> Endpoints:
+        """The endpoints of a store whose query endpoint is ``query``; the ones
+        given win. A generic store must be told both others."""
+        if update is None or gsp is None:
+            raise ExternalStoreError(
+                "a generic SPARQL store needs --update URL and --gsp URL as well as --to "
+                "(or name its engine with --dialect oxigraph|virtuoso)")
+        return Endpoints(query=query, update=update, gsp=gsp)
+
+    # ------------------------------------------------------------- reading
+
+    def union_query(self, query: str, has_dataset: bool) -> tuple[str, dict[str, str]]:
+        """The query text and extra protocol parameters that make the default
+        graph the union of the data's graphs. ``has_dataset``: the query names
+        its own graphs (``FROM``/``FROM NAMED``), which must then be honoured."""
+        return query, {}
+
+    def truncated(self, headers: dict[str, str], rows: int, limit: int | None) -> str | None:
+        """Why an answer of ``rows`` rows (the caller asked for at most
+        ``limit``) may be incomplete, or None when it is complete."""
+        if limit is not None and rows > limit:
+            return f"the store sent {rows} rows where at most {limit} were asked"
+        if self.max_rows is not None and rows >= self.max_rows:
+            return (f"the store cuts answers at {self.max_rows} rows and this one has {rows}, "
+                    "so it may be incomplete")
+        return None
+
+    # ------------------------------------------------------------- writing
+
+    def bulk_batch_quads(self) -> int:
+        """About how many quads to send in one write (several graphs when small)."""
+        return 0  # one graph a request
+
+
+@dataclass(frozen=True)
+class Oxigraph(Dialect):
+    """Oxigraph server (``oxigraph serve``): ``/query``, ``/update``, ``/store``.
+
+    Bulk path: ``POST /store?no_transaction`` with N-Quads of many graphs at
+    once, after ``DROP SILENT GRAPH`` of each (so a graph is replaced, never
+    appended to). Its per-graph GSP ``PUT`` slows as the store grows.
+    Union default graph: the ``union-default-graph`` protocol parameter, sent
+    only for a query without ``FROM``: with it the engine ignores ``FROM``
+    (oxigraph#959). It has no system graphs and never cuts an answer.
+    """
+
+    name: ClassVar[str] = "oxigraph"
+    server_header: ClassVar[str] = "oxigraph"
+    nquads: ClassVar[bool] = True
+    keeps_integer_subtypes: ClassVar[bool] = False
+
+    def endpoints(self, query: str, update: str | None = None,
+                  gsp: str | None = None) -> Endpoints:
+        return Endpoints(query=query, update=update or _sibling(query, "/update"),
+                         gsp=gsp or _sibling(query, "/store"))
+
+    def union_query(self, query: str, has_dataset: bool) -> tuple[str, dict[str, str]]:
+        return query, ({} if has_dataset else {"union-default-graph": ""})
+
+    def bulk_batch_quads(self) -> int:
+        return 50_000
+
+
+VIRTUOSO_SYSTEM_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localhost:8890/sparql",
+    "http://localuriqaserver/sparql",
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.openlinksw.com/schemas/oplweb#",
+)
+
+
+@dataclass(frozen=True)
+class Virtuoso(Dialect):
+    """Virtuoso Open Source 7 (``/sparql``; writes on ``/sparql-auth`` and
+    ``/sparql-graph-crud-auth`` with digest authentication).
+
+    Replacing a graph: GSP ``PUT`` (appending duplicates blank nodes). Its
+    default graph holds its system graphs, left out with
+    ``define input:default-graph-exclude`` (and ``named-graph-exclude``) for a
+    query without ``FROM``. It cuts answers at ``ResultSetMaxRows`` (10,000 in
+    its shipped ini): a SELECT says so in ``X-SPARQL-MaxRows``, a CONSTRUCT
+    returns ``max_rows + 1`` triples and says nothing, so any answer that
+    long is refused. ``HEAD`` on a graph is 501; no N-Quads.
+    """
+
+    name: ClassVar[str] = "virtuoso"
+    server_header: ClassVar[str] = "virtuoso"
+    auth: ClassVar[str] = "digest"
+    head_supported: ClassVar[bool] = False
+    max_rows: int | None = 10_000
+    system_graphs: tuple[str, ...] = VIRTUOSO_SYSTEM_GRAPHS
+
+    def endpoints(self, query: str, update: str | None = None,
+                  gsp: str | None = None) -> Endpoints:
+        return Endpoints(query=query, update=update or _sibling(query, "/sparql-auth"),
+                         gsp=gsp or _sibling(query, "/sparql-graph-crud-auth"))
+
+    def union_query(self, query: str, has_dataset: bool) -> tuple[str, dict[str, str]]:
+        if has_dataset:
+            return query, {}
+        pragmas = "".join(f"define input:default-graph-exclude <{g}>\n"
+                          f"define input:named-graph-exclude <{g}>\n"
+                          for g in self.system_graphs)
+        return pragmas + query, {}
+
+    def truncated(self, headers: dict[str, str], rows: int, limit: int | None) -> str | None:
+        cap = headers.get("x-sparql-maxrows")
+        if cap is not None:
+            return (f"the store cut the answer at {cap} rows (Virtuoso's ResultSetMaxRows; "
+                    "X-SPARQL-MaxRows)")
+        return super().truncated(headers, rows, limit)
+
+
+DIALECTS: dict[str, type[Dialect]] = {d.name: d for d in (Dialect, Oxigraph, Virtuoso)}
+
+
+def dialect_named(name: str, max_rows: int | None = None) -> Dialect:
+    """The dialect called ``name``; ``max_rows`` overrides the engine's row cap
+    (Virtuoso's ``ResultSetMaxRows`` when its ini changes it)."""
+    try:
+        kind = DIALECTS[name.lower()]
+    except KeyError:
+        raise ExternalStoreError(f"unknown dialect {name!r}; choose one of "
+                                 f"{', '.join(sorted(DIALECTS))}") from None
+    return kind(max_rows=max_rows) if max_rows is not None else kind()
+
+
+def dialect_for_server(header: str) -> Dialect:
+    """The dialect of the engine whose ``Server`` header is ``header``."""
+    low = header.lower()
+    for kind in (Oxigraph, Virtuoso):
+        if kind.server_header in low:
+            return kind()
+    return Dialect()
