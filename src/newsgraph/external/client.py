@@ -44,6 +44,7 @@ CONNECT_TIMEOUT_S = 10.0
 COUNT_BATCH = 500
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+_MESSAGE = re.compile(r"<(?:xmp|pre)>(.*?)</(?:xmp|pre)>", re.S | re.I)
 
 
 def _iri(value: str) -> str:
@@ -58,6 +59,10 @@ def _why(response: requests.Response) -> str:
         text = response.text
     except (requests.RequestException, UnicodeDecodeError):
         text = ""
+    # Virtuoso's error pages hold the engine's message in <xmp> or <pre>
+    inner = _MESSAGE.search(text)
+    if inner:
+        text = inner.group(1)
     text = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", text))).strip()
     return (text[:197] + "...") if len(text) > 200 else text
 
@@ -237,7 +242,7 @@ class StoreClient:
                           headers={"Content-Type": NQUADS})
             return
         for graph in graphs:
-            self.put_graph(graph.iri, graph.ntriples())
+            self.put_graph(graph.iri, graph.ntriples(), self.dialect.put_media_type)
 
     def drop_graphs(self, iris: Sequence[str]) -> None:
         if iris:

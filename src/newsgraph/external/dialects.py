@@ -61,6 +61,8 @@ class Dialect:
     auth: ClassVar[str] = "basic"
     # GSP query parameter naming the graph
     graph_param: ClassVar[str] = "graph"
+    # the media type of a graph PUT (its body is N-Triples, which is Turtle too)
+    put_media_type: ClassVar[str] = NTRIPLES
     # whether HEAD on a graph is implemented (Virtuoso: 501)
     head_supported: ClassVar[bool] = True
     # whether the engine loads and answers N-Quads (Virtuoso: 406 on CONSTRUCT)
@@ -165,6 +167,8 @@ class Virtuoso(Dialect):
     name: ClassVar[str] = "virtuoso"
     server_header: ClassVar[str] = "virtuoso"
     auth: ClassVar[str] = "digest"
+    # the type its GSP documents (it sniffs the body whatever the header says)
+    put_media_type: ClassVar[str] = TURTLE
     head_supported: ClassVar[bool] = False
     max_rows: int | None = 10_000
     system_graphs: tuple[str, ...] = VIRTUOSO_SYSTEM_GRAPHS
