@@ -280,3 +280,44 @@ def publish(engine: Engine, folder: Path, state: Path, *args: str,
         [sys.executable, "-m", "newsgraph", "publish", "--to", engine.query,
          "--release", str(folder), "--state", str(state), *args],
         capture_output=True, text=True, timeout=600, env=env or engine.env(), cwd=folder)
+
+
+
+def _seed(engine: Engine, seed_release: Path, state: Path) -> Engine:
+    result = publish(engine, seed_release, state)
+    if result.returncode != 0:
+        pytest.fail(f"publishing the seed release to {engine.name} failed:\n{result.stderr}")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def oxigraph_seeded(oxigraph: Engine, seed_release: Path,
+                    tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """Oxigraph with the seed release published into it."""
+    return _seed(oxigraph, seed_release, tmp_path_factory.mktemp("state") / "seed.json")
+
+
+@pytest.fixture(scope="session")
+def virtuoso_seeded(virtuoso: Engine, seed_release: Path,
+                    tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """Virtuoso with the seed release published into it."""
+    return _seed(virtuoso, seed_release, tmp_path_factory.mktemp("state") / "seed.json")
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])
+def seeded(request: pytest.FixtureRequest) -> Engine:
+    """Each engine in turn, with the seed release published into it."""
+    return request.getfixturevalue(f"{request.param}_seeded")
+
+
+BIG_GRAPH = "urn:x-newsgraph-test:big"
+BIG_ROWS = 12_000  # more than Virtuoso's 10,000 rows an answer
+
+
+def with_big_graph(engine: Engine) -> Engine:
+    """``engine`` holding a synthetic graph of ``BIG_ROWS`` triples."""
+    body = "".join(f'<urn:x:s{i}> <urn:x:n> "{i}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                   for i in range(BIG_ROWS)).encode()
+    with engine.client() as client:
+        client.put_graph(BIG_GRAPH, body, client.dialect.put_media_type)
+    return engine

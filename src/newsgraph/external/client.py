@@ -157,8 +157,8 @@ class StoreClient:
     def ask(self, query: str, *, has_dataset: bool = False, union: bool = True) -> bool:
         response = self._query(query, SPARQL_JSON, has_dataset, union)
         try:
-            return bool(response.json()["boolean"])
-        except (ValueError, KeyError, TypeError):
+            return self.dialect.ask_result(response.json())
+        except (ValueError, KeyError, TypeError, IndexError):
             raise ExternalStoreError(f"the store at {self.endpoints.query} sent no boolean "
                                      "to an ASK") from None
 

@@ -20,7 +20,7 @@ against the real one); docs/external-stores.md lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from newsgraph.external.errors import ExternalStoreError
@@ -94,6 +94,13 @@ class Dialect:
         its own graphs (``FROM``/``FROM NAMED``), which must then be honoured."""
         return query, {}
 
+    def ask_result(self, answer: Any) -> bool:
+        """The boolean of an ASK answered in SPARQL JSON results."""
+        value = answer["boolean"]
+        if not isinstance(value, bool):
+            raise TypeError("not a boolean")
+        return value
+
     def truncated(self, headers: dict[str, str], rows: int, limit: int | None) -> str | None:
         """Why an answer of ``rows`` rows (the caller asked for at most
         ``limit``) may be incomplete, or None when it is complete."""
@@ -161,7 +168,8 @@ class Virtuoso(Dialect):
     query without ``FROM``. It cuts answers at ``ResultSetMaxRows`` (10,000 in
     its shipped ini): a SELECT says so in ``X-SPARQL-MaxRows``, a CONSTRUCT
     returns ``max_rows + 1`` triples and says nothing, so any answer that
-    long is refused. ``HEAD`` on a graph is 501; no N-Quads.
+    long is refused. ``HEAD`` on a graph is 501; no N-Quads; an ASK is
+    answered as a SELECT of ``__ASK_RETVAL``.
     """
 
     name: ClassVar[str] = "virtuoso"
@@ -185,6 +193,14 @@ class Virtuoso(Dialect):
                           f"define input:named-graph-exclude <{g}>\n"
                           for g in self.system_graphs)
         return pragmas + query, {}
+
+    def ask_result(self, answer: Any) -> bool:
+        # Virtuoso 7.2 answers an ASK as a SELECT of one variable, __ASK_RETVAL,
+        # bound to 1 in one row when true and with no row when false
+        if "boolean" in answer:
+            return super().ask_result(answer)
+        rows = answer["results"]["bindings"]
+        return bool(rows) and rows[0]["__ASK_RETVAL"]["value"] == "1"
 
     def truncated(self, headers: dict[str, str], rows: int, limit: int | None) -> str | None:
         cap = headers.get("x-sparql-maxrows")
