@@ -18,69 +18,30 @@ Every test here is in one xdist group, so one worker starts the engines.
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-import requests
 
 from newsgraph import release
-from newsgraph.external import open_client
-from newsgraph.external.client import StoreClient
-from newsgraph.external.credentials import Credentials
 
-REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 90.0
-STOP_TIMEOUT_S = 30.0
-VIRTUOSO_USER = "dba"
-VIRTUOSO_PASSWORD = "dba"  # the password of a new Virtuoso database
+from .engines import (
+    REPO,
+    Engine,
+    EngineError,
+    oxigraph_binary,
+    start_oxigraph,
+    start_virtuoso,
+    virtuoso_binary,
+)
+
 SYNTHETIC_BASE = "https://example.org/synthetic/"
 
 sys.path.insert(0, str(REPO / "bench"))
 import synthetic  # noqa: E402  (bench/synthetic.py: newsgraph-shaped N-Quads)
-
-
-@dataclass
-class Engine:
-    """A running engine: its name (= its dialect's), query endpoint, process."""
-
-    name: str
-    query: str
-    process: subprocess.Popen
-    log: Path
-    credentials: Credentials | None
-    started_in_s: float
-
-    def client(self, **kwargs: object) -> StoreClient:
-        return open_client(self.query, credentials=self.credentials, **kwargs)  # type: ignore[arg-type]
-
-    def env(self) -> dict[str, str]:
-        """The environment for a ``newsgraph publish`` of this store (credentials in it)."""
-        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-        if self.credentials:
-            env["NEWSGRAPH_STORE_USER"] = self.credentials.user
-            env["NEWSGRAPH_STORE_PASSWORD"] = self.credentials.password
-        return env
-
-    def log_tail(self) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
-        except OSError:
-            return ""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _missing(what: str) -> None:
@@ -89,133 +50,29 @@ def _missing(what: str) -> None:
     pytest.skip(what)
 
 
-def _wait_ready(engine: Engine) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if engine.process.poll() is not None:
-            pytest.fail(f"{engine.name} exited with {engine.process.returncode}:\n"
-                        f"{engine.log_tail()}")
-        try:
-            if requests.get(engine.query, params={"query": "ASK {}"}, timeout=2,
-                            headers={"Accept": "application/sparql-results+json"}
-                            ).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)  # polling a condition: the engine answers
-    _stop(engine.process)
-    pytest.fail(f"{engine.name} did not answer within {START_TIMEOUT_S:g} s:\n"
-                f"{engine.log_tail()}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _start(name: str, argv: list[str], query: str, folder: Path,
-           credentials: Credentials | None) -> Engine:
-    log = folder / f"{name}.log"
-    began = time.monotonic()
-    with log.open("wb") as out:
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=folder,
-                                   start_new_session=True)
-    engine = Engine(name, query, process, log, credentials, 0.0)
-    _wait_ready(engine)
-    engine.started_in_s = time.monotonic() - began
-    return engine
+def _started(start: Callable[[Path], Engine], folder: Path) -> Engine:
+    try:
+        return start(folder)
+    except EngineError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    command = shutil.which("oxigraph")
-    if command is None:
+    if oxigraph_binary() is None:
         _missing("the oxigraph command is not installed (pip install oxigraph==0.5.13)")
-    folder = tmp_path_factory.mktemp("oxigraph")
-    port = free_port()
-    engine = _start("oxigraph", [command, "serve", "--location", str(folder / "data"),
-                                 "--bind", f"127.0.0.1:{port}"],
-                    f"http://127.0.0.1:{port}/query", folder, None)
+    engine = _started(start_oxigraph, tmp_path_factory.mktemp("oxigraph"))
     yield engine
-    _stop(engine.process)
-
-
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = {db}/virtuoso.db
-ErrorLogFile = {db}/virtuoso.log
-LockFile = {db}/virtuoso.lck
-TransactionFile = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {db}/virtuoso-temp.db
-TransactionFile = {db}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DisableUnixSocket = 1
-ServerThreads = 10
-CheckpointInterval = 60
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-DirsAllowed = ., {db}
-ThreadsPerQuery = 2
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {www}
-ServerThreads = 10
-MaxKeepAlives = 10
-KeepAliveTimeout = 10
-
-[SPARQL]
-; the ini Virtuoso ships says 10000: answers longer than that are cut
-ResultSetMaxRows = 10000
-MaxQueryExecutionTime = 60
-"""
-
-
-def virtuoso_binary() -> str | None:
-    return shutil.which("virtuoso-t") or next(
-        (p for p in ("/usr/bin/virtuoso-t", "/usr/sbin/virtuoso-t") if os.access(p, os.X_OK)),
-        None)
-
-
-def start_virtuoso(folder: Path) -> Engine:
-    """A Virtuoso of its own in ``folder`` (also used by bench/bench_external.py)."""
-    binary = virtuoso_binary()
-    assert binary is not None
-    db, www = folder / "db", folder / "www"
-    db.mkdir(parents=True)
-    www.mkdir()
-    http_port, sql_port = free_port(), free_port()
-    ini = folder / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(db=db, www=www, http_port=http_port, sql_port=sql_port))
-    return _start("virtuoso", [binary, "+foreground", "+configfile", str(ini)],
-                  f"http://127.0.0.1:{http_port}/sparql", folder,
-                  Credentials(VIRTUOSO_USER, VIRTUOSO_PASSWORD))
+    engine.stop()
 
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if virtuoso_binary() is None:
         _missing("virtuoso-t is not installed (apt-get install virtuoso-opensource-7-bin)")
-    engine = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    engine = _started(start_virtuoso, tmp_path_factory.mktemp("virtuoso"))
     yield engine
-    _stop(engine.process)
+    engine.stop()
 
 
 @pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])

@@ -16,7 +16,7 @@ import pytest
 
 from newsgraph import release
 
-from .conftest import Engine
+from .engines import Engine
 
 pytestmark = pytest.mark.xdist_group("external")
 

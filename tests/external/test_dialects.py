@@ -23,7 +23,8 @@ from newsgraph.external import (
 )
 from newsgraph.external.dialects import dialect_for_server
 
-from .conftest import BIG_GRAPH, BIG_ROWS, Engine, publish, with_big_graph
+from .conftest import BIG_GRAPH, BIG_ROWS, publish, with_big_graph
+from .engines import Engine
 
 pytestmark = pytest.mark.xdist_group("external")
 

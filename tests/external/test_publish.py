@@ -18,14 +18,8 @@ import pytest
 from newsgraph import release
 from newsgraph.external.client import StoreClient
 
-from .conftest import (
-    REPO,
-    Engine,
-    free_port,
-    publish,
-    synthetic_nquads,
-    write_release,
-)
+from .conftest import publish, synthetic_nquads, write_release
+from .engines import REPO, Engine, free_port
 
 pytestmark = pytest.mark.xdist_group("external")
 
