@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from newsgraph.external import ExternalStoreError, find_credentials
+from newsgraph.external import ExternalStoreError, Oxigraph, find_credentials, open_client
 from newsgraph.external.client import _why
 from newsgraph.external.nquads import graphs_of_dump
 
@@ -91,3 +91,11 @@ def test_error_bodies_become_one_short_line() -> None:
     long._content = b"x " * 500
     long.encoding = "utf-8"
     assert len(_why(long)) == 200 and "\n" not in _why(long)
+
+
+@pytest.mark.parametrize("url", ["not-a-url", "ftp://127.0.0.1/sparql", "http:///sparql"])
+def test_a_store_address_must_be_http(url: str) -> None:
+    with pytest.raises(ExternalStoreError, match="not an http:// or https:// address"):
+        open_client(url, dialect=Oxigraph())
+    with pytest.raises(ExternalStoreError, match="not an http:// or https:// address"):
+        open_client("http://127.0.0.1:1/query", dialect=Oxigraph(), gsp_url=url)

@@ -20,6 +20,7 @@ import html
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import requests
@@ -272,6 +273,12 @@ def open_client(query_url: str, *, dialect: Dialect | None = None, update_url: s
     """A client of the store whose query endpoint is ``query_url``; without a
     dialect, the engine is recognised by its ``Server`` header. ``max_rows``:
     the store's cap on answers where it is not the engine's default."""
+    for url in (query_url, update_url, gsp_url):
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ExternalStoreError(f"{url!r} is not an http:// or https:// address of "
+                                         "a SPARQL store")
     if dialect is None:
         probe = StoreClient(Endpoints(query_url, query_url, query_url), Dialect(),
                             timeout_s=timeout_s)
