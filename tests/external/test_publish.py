@@ -18,8 +18,9 @@ import pytest
 from newsgraph import release
 from newsgraph.external.client import StoreClient
 
-from .conftest import publish, synthetic_nquads, write_release
+from .conftest import publish
 from .engines import REPO, Engine, free_port
+from .releases import synthetic_nquads, write_release
 
 pytestmark = pytest.mark.xdist_group("external")
 
