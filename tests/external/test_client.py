@@ -86,11 +86,17 @@ def test_error_bodies_become_one_short_line() -> None:
                      b"<body><h1>HTTP/1.1 500 Request Failed</h1><h3>Error 22023</h3>\n<xmp>The "
                      b"PUT request for graph &lt;urn:g&gt; is rejected:\n bad</xmp></body></html>")
     page.encoding = "utf-8"
+    page.headers["Content-Type"] = "text/html; charset=ISO-8859-1"
     assert _why(page) == "The PUT request for graph <urn:g> is rejected: bad"
     long = requests.Response()
     long._content = b"x " * 500
     long.encoding = "utf-8"
     assert len(_why(long)) == 200 and "\n" not in _why(long)
+    plain = requests.Response()
+    plain._content = b"Virtuoso 37000 Error SP030: at 'CLEAR GRAPH <urn:g>'\n"
+    plain.encoding = "utf-8"
+    plain.headers["Content-Type"] = "text/plain"
+    assert _why(plain) == "Virtuoso 37000 Error SP030: at 'CLEAR GRAPH <urn:g>'"
 
 
 @pytest.mark.parametrize("url", ["not-a-url", "ftp://127.0.0.1/sparql", "http:///sparql"])
