@@ -20,6 +20,7 @@ from newsgraph.external import (
     TruncatedAnswer,
     Virtuoso,
     dialect_named,
+    open_client,
 )
 from newsgraph.external.dialects import dialect_for_server
 
@@ -225,3 +226,13 @@ def test_virtuoso_answers_ask_as_a_select_and_the_dialect_reads_it(virtuoso: Eng
         assert "boolean" not in raw and raw["head"]["vars"] == ["__ASK_RETVAL"]
         with virtuoso.client() as client:
             assert client.ask(query, union=False) is truth
+
+
+def test_virtuoso_counts_every_graph_a_page_at_a_time(virtuoso_seeded: Engine,
+                                                      seed_release: Path) -> None:
+    graphs = release.verify(seed_release)["graphs"]
+    # a cap of 6 rows makes pages of 3 groups: the store holds many more graphs
+    with open_client(virtuoso_seeded.query, dialect=Virtuoso(max_rows=6)) as client:
+        assert client.dialect.count_every_graph
+        assert client.graph_counts(sorted(graphs)) == graphs
+        assert client.graph_counts(["urn:x:no-such-graph"]) == {"urn:x:no-such-graph": 0}

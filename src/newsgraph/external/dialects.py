@@ -114,6 +114,9 @@ class Dialect:
 
     # ------------------------------------------------------------- writing
 
+    # count graphs by one GROUP BY over every graph of the store, a page at a
+    # time, rather than by VALUES lists of the graphs wanted
+    count_every_graph: ClassVar[bool] = False
     # how graphs are replaced: "put" (one GSP PUT a graph), "nquads" (drop
     # the graphs, then one N-Quads POST of them all), "update" (one SPARQL
     # update clearing the graphs and inserting their triples)
@@ -214,6 +217,10 @@ class Virtuoso(Dialect):
         return pragmas + query, {}
 
     bulk: ClassVar[str] = "update"
+    # a VALUES count compiled while the store is empty keeps its plan: once the
+    # data is in, each 100 graphs cost 1 s of its CPU, where one GROUP BY over
+    # every graph of a 92,000-quad store takes 0.07 s
+    count_every_graph: ClassVar[bool] = True
 
     def bulk_batch_quads(self) -> int:
         # its SPARQL parser runs out of memory at about 5,000 triples an update
