@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from waiting import wait_until
+
 KINDS = ("one byte", "slowloris", "idle")
 SLOWLORIS_EVERY_S = 3.0
 SLOWLORIS_HEAD = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 4096
@@ -120,15 +122,6 @@ class SlowClients:
                         slow.next_at = now + SLOWLORIS_EVERY_S
         except Exception as error:  # noqa: BLE001 - reported by the test
             self.errors.append(repr(error))
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def raise_open_file_limit(wanted: int) -> None:
