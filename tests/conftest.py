@@ -10,11 +10,22 @@ started as a subprocess on a free 127.0.0.1 port:
 * ``start_server`` — start another server (other data, other settings); it is
   stopped at the end of the session.
 
+What the Flask app decides by itself (a page's content, the answer to one
+request, its headers, 404/406 bodies) is tested in-process, without a socket or
+a process, through the same ``get``/``request`` interface:
+
+* ``live_app`` — the app of ``serve.py`` on ``built_dist``;
+* ``mini_app`` — the same on ``tests/fixtures/mini.trig``;
+* ``start_app`` — an app on other data or with other settings.
+
+See docs/testing.md for which tests use which, and why.
+
 Other suites add their own fixtures below; keep these as they are.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -26,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -160,6 +172,109 @@ def live_server(built_dist: Path, start_server: Callable[..., Server]) -> Server
 def mini_server(start_server: Callable[..., Server]) -> Server:
     """A server on tests/fixtures/mini.trig (hostile literals included)."""
     return start_server(MINI_DATA)
+
+
+# ------------------------------------------------------------------ in-process app
+
+# what requests sends when a test gives no header of that name: the in-process
+# answers are those to the same request as over HTTP
+_REQUESTS_DEFAULTS = dict(requests.utils.default_headers())
+
+
+class AppResponse:
+    """A Flask test response read the way a test reads a ``requests`` one."""
+
+    def __init__(self, response: object, url: str) -> None:
+        self.status_code: int = response.status_code  # type: ignore[attr-defined]
+        self.url = url
+        # requests joins a repeated header into one value, separated by commas
+        headers: requests.structures.CaseInsensitiveDict[str] = (
+            requests.structures.CaseInsensitiveDict())
+        for name, value in response.headers.items():  # type: ignore[attr-defined]
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        self.headers = headers
+        self.content: bytes = response.get_data()  # type: ignore[attr-defined]
+        response.close()  # type: ignore[attr-defined]
+
+    @property
+    def text(self) -> str:
+        encoding = requests.utils.get_encoding_from_headers(self.headers) or "utf-8"
+        return self.content.decode(encoding, errors="replace")
+
+    def json(self) -> object:
+        return json.loads(self.content)
+
+    @property
+    def links(self) -> dict[str, dict[str, str]]:
+        found = {}
+        for link in requests.utils.parse_header_links(self.headers.get("Link", "")):
+            found[link.get("rel") or link.get("url")] = link
+        return found
+
+
+class AppClient:
+    """The Flask app ``newsgraph serve`` runs, called in-process (no socket,
+    no gunicorn), with the interface of :class:`Server`."""
+
+    url = "http://127.0.0.1"
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+        self.client = app.test_client()  # type: ignore[attr-defined]
+
+    def get(self, path: str, **kwargs: object) -> AppResponse:
+        return self.request("GET", path, **kwargs)
+
+    def request(self, method: str, path: str, *, params: object = None, data: object = None,
+                headers: dict[str, str] | None = None, allow_redirects: bool = False,
+                timeout: float | None = None) -> AppResponse:
+        if params is not None and "?" in path:  # requests adds them to the path's own
+            path, params = f"{path}&{urlencode(params, doseq=True)}", None
+        sent = requests.structures.CaseInsensitiveDict(_REQUESTS_DEFAULTS)
+        sent.update(headers or {})
+        if isinstance(data, dict) and "Content-Type" not in sent:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        response = self.client.open(
+            path, method=method, query_string=params, data=data, headers=dict(sent),
+            follow_redirects=allow_redirects, base_url=self.url,
+        )
+        return AppResponse(response, self.url + path)
+
+
+def make_app(data: Path, **overrides: object) -> object:
+    """The app ``serve.py`` builds for ``data`` (see ``run_server``): a release is
+    served with the base it was built for, a single file with the project's."""
+    from newsgraph.config import load_settings
+    from newsgraph.server.store import open_data
+    from newsgraph.server.web import create_app
+
+    settings = load_settings(root=REPO)
+    opened = open_data(data, full_check=True)
+    settings = settings.with_overrides(base=opened.base or settings.base, **overrides)
+    del opened
+    return create_app(settings, data, fallback=data.resolve() if data.is_dir() else None)
+
+
+@pytest.fixture(scope="session")
+def start_app() -> Iterator[Callable[..., AppClient]]:
+    """A function building in-process apps on other data or with other settings
+    (``Settings`` fields as keywords); their query processes end with the session."""
+    yield lambda data, **overrides: AppClient(make_app(data, **overrides))
+    from newsgraph.server.sparql import pool
+
+    pool.close_all()  # an app that answered a query started processes for it
+
+
+@pytest.fixture(scope="session")
+def live_app(built_dist: Path, start_app: Callable[..., AppClient]) -> AppClient:
+    """The app on the real built dataset, in-process."""
+    return start_app(built_dist)
+
+
+@pytest.fixture(scope="session")
+def mini_app(start_app: Callable[..., AppClient]) -> AppClient:
+    """The app on tests/fixtures/mini.trig (hostile literals included), in-process."""
+    return start_app(MINI_DATA)
 
 
 # ------------------------------------------------------------------ headless Chromium

@@ -9,6 +9,9 @@ the patch's; the object ``ngt:none`` removes them. A patch is named
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -17,6 +20,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+from newsgraph import release
 from newsgraph.config import Settings
 from newsgraph.iris import SH, SHAPES
 from newsgraph.pipeline.validation import (
@@ -84,19 +88,136 @@ def _shape_severity(shapes: Graph, shape: URIRef) -> str:
     return str(severity).rsplit("#", 1)[1] if severity is not None else "Violation"
 
 
-@pytest.mark.parametrize("patch_path", BROKEN, ids=lambda p: p.stem)
-def test_violation_shapes_stop_the_build_and_warning_shapes_do_not(settings, patch_path):
-    shape = expected_shape(patch_path)
-    shapes = load_trusted(settings).shapes
-    report = report_for(patch_path)
-    if shape == TRUSTED_INPUT_SHAPE or _shape_severity(shapes, URIRef(shape)) == "Violation":
-        # a Violation shape may also hold Warning-level property shapes (e.g. a
-        # city's country), so look at what this fixture's findings are
-        if any(f.severity == "Violation" for f in report.findings):
-            assert not report.conforms
-    else:
-        assert report.conforms
-        assert {f.severity for f in serious(report)} == {"Warning"}
+# --------------------------------------------------------------------------
+# What a shape's severity does to `newsgraph build`
+# --------------------------------------------------------------------------
+
+# Breaks of the scaffold's seeds (``newsgraph init``) that the annotation
+# loader lets through and a shape catches: (file, old text, new text, the record
+# the finding names, its section and id in that file, the shape).
+ENTITIES = "seeds/entities.yaml"
+MEETINGS = "seeds/example-harbour-talks/annotations.yaml"
+MEETING = ("meetings", "quillfeather-marrowgate-port-alder-2026-03-03")
+WORKS_HEAD = "works:                               # sources of facts the article does not state\n"
+VIOLATIONS = {
+    "posting-without-author": (
+        ENTITIES, WORKS_HEAD,
+        WORKS_HEAD + "  marrowgate-post:\n    type: social-media-posting\n"
+        "    name: A post by Tobias Marrowgate\n",
+        ENTITIES, ("works", "marrowgate-post"), "ngsh:SocialMediaPostingShape"),
+    "capacity-before-the-tenure": (
+        # the tenure now starts the day after the meeting (still before publication)
+        ENTITIES, "    start: 2024-06-01 ", "    start: 2026-03-04 ",
+        MEETINGS, MEETING, "ngsh:CapacityTenureShape"),
+}
+WARNINGS = {
+    "tenure-without-dates": (
+        ENTITIES, "    start: 2025-01-15\n", "",
+        MEETINGS, MEETING, "ngsh:CapacityUndatedShape"),
+    "city-without-country": (
+        ENTITIES, "    type: city\n    in: westmarch\n", "    type: city\n",
+        ENTITIES, ("places", "port-alder"), "ngsh:CityShape"),
+}
+
+
+def _build(root: Path) -> tuple[int, str]:
+    """``newsgraph --project ROOT build``, run as the command runs: its exit
+    status and what it wrote to stderr."""
+    from newsgraph.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exited:
+        main(["--project", str(root), "build"])
+    return exited.value.code, err.getvalue()
+
+
+def _release_state(root: Path) -> dict[str, str]:
+    """Where dist points, and every file of every release with its hash."""
+    dist = root / "dist"
+    state = {"->": str(dist.resolve())}
+    for path in sorted((root / ".dist.releases").rglob("*")):
+        if path.is_file():
+            state[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+def _record_lines(text: str, section: str, key: str) -> range:
+    """The lines (1-based) of a record of a YAML seed file: its key and fields."""
+    lines = text.splitlines()
+    top = lines.index(next(x for x in lines if x.split("#")[0].rstrip() == f"{section}:"))
+    first = next(i for i in range(top + 1, len(lines)) if lines[i].startswith(f"  {key}:"))
+    last = first
+    for i in range(first + 1, len(lines)):
+        if lines[i].startswith("    "):
+            last = i
+        elif lines[i].strip():
+            break
+    return range(first + 1, last + 2)
+
+
+@pytest.fixture(scope="module")
+def scaffold(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project made by ``newsgraph init``, built once: it has a release."""
+    from newsgraph.project import init_project
+
+    root = tmp_path_factory.mktemp("shapes-build") / "newsroom"
+    init_project(root)
+    status, err = _build(root)
+    assert status == 0, err
+    return root
+
+
+def _broken(root: Path, file: str, old: str, new: str):
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (file, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path, text
+
+
+@pytest.mark.xdist_group("shapes-build")
+@pytest.mark.parametrize("case", list(VIOLATIONS))
+def test_a_violation_stops_the_build_with_one_line_and_keeps_the_release(scaffold, case):
+    file, old, new, where, (section, key), shape = VIOLATIONS[case]
+    before = _release_state(scaffold)
+    path, text = _broken(scaffold, file, old, new)
+    try:
+        status, err = _build(scaffold)
+        named = (scaffold / where).read_text(encoding="utf-8")
+    finally:
+        path.write_text(text, encoding="utf-8")
+    assert status == 1, err
+    assert "Traceback" not in err
+    errors = [x for x in err.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1, err
+    match = re.match(rf"error: {re.escape(where)}:(\d+): {section}\.{key}: Violation: .+ "
+                     rf"\[shape {shape}\]$", errors[0])
+    assert match, errors[0]
+    assert int(match.group(1)) in _record_lines(named, section, key), errors[0]
+    assert "nothing was written" in err
+    assert _release_state(scaffold) == before
+
+
+@pytest.mark.xdist_group("shapes-build")
+@pytest.mark.parametrize("case", list(WARNINGS))
+def test_a_warning_is_said_and_the_build_publishes(scaffold, case):
+    file, old, new, where, (section, key), shape = WARNINGS[case]
+    before = (scaffold / "dist").resolve()
+    path, text = _broken(scaffold, file, old, new)
+    try:
+        status, err = _build(scaffold)
+        named = (scaffold / where).read_text(encoding="utf-8")
+    finally:
+        path.write_text(text, encoding="utf-8")
+    assert status == 0, err
+    assert not [x for x in err.splitlines() if x.startswith("error:")], err
+    (line,) = [x for x in err.splitlines() if f"[shape {shape}]" in x]
+    match = re.match(rf"warning: {re.escape(where)}:(\d+): {section}\.{key}: Warning: ", line)
+    assert match, line
+    assert int(match.group(1)) in _record_lines(named, section, key), line
+    published = (scaffold / "dist").resolve()
+    assert published != before
+    release.verify(published, full=True)
 
 
 def test_every_shape_has_a_broken_fixture(settings):

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "namesakes.trig"
 NAME = "Meeting of Wang Yi and Bruno Rodríguez Parrilla"

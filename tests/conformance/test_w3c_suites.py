@@ -39,7 +39,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-pytestmark = pytest.mark.http
+pytestmark = [pytest.mark.http, pytest.mark.slow]
 
 HERE = Path(__file__).resolve().parent
 W3C = HERE / "w3c" / "sparql" / "sparql11"

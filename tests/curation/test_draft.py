@@ -285,6 +285,7 @@ def test_bad_input_is_one_line_and_no_traceback(bare: Path, case: str) -> None:
     assert len(errors) == 1, result.stderr
 
 
+@pytest.mark.slow
 def test_any_text_gives_a_draft_the_loader_refuses_only_for_its_marks(bare: Path) -> None:
     """Texts cut and shuffled from the real articles, with YAML's special
     characters and stray quotation marks: every offset holds, and the loader

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from waiting import wait_until
+
 KINDS = ("one byte", "slowloris", "idle")
 SLOWLORIS_EVERY_S = 3.0
 SLOWLORIS_HEAD = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 4096
@@ -63,6 +65,10 @@ class SlowClients:
 
     def held(self) -> int:
         return sum(self.open_now.values())
+
+    def sent_away(self) -> int:
+        """How many times the server has answered or closed a slow connection."""
+        return sum(self.closed_by_server.values()) + sum(self.answers.values())
 
     def all_open(self, timeout: float = 60) -> bool:
         wanted = self.each * len(KINDS)
@@ -122,15 +128,6 @@ class SlowClients:
             self.errors.append(repr(error))
 
 
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def raise_open_file_limit(wanted: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < wanted:
@@ -159,17 +156,26 @@ def probe(port: int, path: str, tls: ssl.SSLContext | None = None) -> tuple[floa
 def probe_while(slow: SlowClients, seconds: float, port: int, path: str,
                 tls: ssl.SSLContext | None = None, max_probes: int = 20000):
     """Probe back to back for ``seconds`` (at most ``max_probes``, a bound only):
-    latencies, statuses and the fewest slow connections open meanwhile."""
+    latencies, statuses, the fewest slow connections open meanwhile, and how
+    many probes were answered while the server sent no slow connection away.
+
+    That last count is what starving would show, whatever the machine's speed:
+    a server whose threads the slow connections held could answer a probe only
+    once it had sent one of them away (none of them ever completes a request).
+    """
     fewest = slow.held()
     latencies: list[float] = []
     statuses: Counter = Counter()
+    unhindered = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end and len(latencies) < max_probes:
+        before = slow.sent_away()
         took, status = probe(port, path, tls)
+        unhindered += slow.sent_away() == before
         latencies.append(took)
         statuses[status] += 1
         fewest = min(fewest, slow.held())
-    return latencies, statuses, fewest
+    return latencies, statuses, fewest, unhindered
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from newsgraph.pipeline.annotations import FieldError, PartialDate, partial_date
 from newsgraph.pipeline.dates import MONTHS, WEEKDAYS, DateExpressionError, check_expression, read
 
 from .mutations import DATES, EXPRESSIONS
+
+pytestmark = pytest.mark.slow
 
 LONG = os.environ.get("NEWSGRAPH_FUZZ_LONG") == "1"
 EXAMPLES = 30_000 if LONG else 300

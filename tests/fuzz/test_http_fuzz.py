@@ -49,6 +49,8 @@ import requests
 
 from newsgraph.server.sparql import examples
 
+pytestmark = pytest.mark.slow
+
 LONG = os.environ.get("NEWSGRAPH_FUZZ_LONG") == "1"
 # 30 s of cases plus the server's start: within a minute on a busy machine
 SECONDS = float(os.environ.get("NEWSGRAPH_FUZZ_SECONDS", 3600 if LONG else 30))

@@ -37,6 +37,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from .harness import MEMORY_BYTES, Worker, failure, make_project, signature
 from .mutations import Op, apply, plans, seed_files
 
+pytestmark = pytest.mark.slow
+
 LONG = os.environ.get("NEWSGRAPH_FUZZ_LONG") == "1"
 # 35 s of cases, the worker's start and the last case: within a minute when busy
 SECONDS = float(os.environ.get("NEWSGRAPH_FUZZ_SECONDS", 3600 if LONG else 35))

@@ -11,8 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .harness import make_project
 from .mutations import Op, apply, seed_files
+
+pytestmark = pytest.mark.slow
 
 # name -> plan; files by index into the sorted paths: 0 the first article's
 # annotations, 1 its text, 2 the register, 3 the second article's annotations,

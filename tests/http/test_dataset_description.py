@@ -12,8 +12,6 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID
 
-pytestmark = pytest.mark.http
-
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DATASET = URIRef(BASE + "dataset")
 DUMP_TYPES = {
@@ -25,8 +23,8 @@ DUMP_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def void(live_server) -> Graph:
-    r = live_server.get("/dataset", headers={"Accept": "text/turtle"})
+def void(live_app) -> Graph:
+    r = live_app.get("/dataset", headers={"Accept": "text/turtle"})
     assert r.status_code == 200
     return parse_rdf(r.content, r.headers["Content-Type"])
 
@@ -74,12 +72,12 @@ def test_the_wikidata_linkset_counts_the_same_as_links(void, dump_graph):
     assert _int(void, linkset, VOID.triples) == len(links)
 
 
-def test_every_dump_listed_downloads_with_its_size_checksum_and_media_type(live_server, void):
+def test_every_dump_listed_downloads_with_its_size_checksum_and_media_type(live_app, void):
     dumps = list(void.objects(DATASET, VOID.dataDump))
     assert {str(d).rsplit("/", 1)[1] for d in dumps} == set(DUMP_TYPES)
     for dump in dumps:
         name = str(dump).rsplit("/", 1)[1]
-        r = live_server.get(f"/dumps/{name}")
+        r = live_app.get(f"/dumps/{name}")
         assert r.status_code == 200
         assert media_type(r.headers["Content-Type"]) == DUMP_TYPES[name]
         assert _int(void, dump, DCAT.byteSize) == len(r.content)
@@ -92,34 +90,34 @@ def test_every_dump_listed_downloads_with_its_size_checksum_and_media_type(live_
         assert (DATASET, DCAT.distribution, dump) in void
 
 
-def test_the_dumps_are_the_built_files(live_server, built_dist):
+def test_the_dumps_are_the_built_files(live_app, built_dist):
     manifest = json.loads((built_dist / "manifest.json").read_text())
     for name in DUMP_TYPES:
-        r = live_server.get(f"/dumps/{name}")
+        r = live_app.get(f"/dumps/{name}")
         assert r.content == (built_dist / name).read_bytes()
         assert hashlib.sha256(r.content).hexdigest() == manifest["files"][name]["sha256"]
-        again = live_server.get(f"/dumps/{name}", headers={"If-None-Match": r.headers["ETag"]})
+        again = live_app.get(f"/dumps/{name}", headers={"If-None-Match": r.headers["ETag"]})
         assert again.status_code == 304
 
 
-def test_the_dumps_parse_to_the_same_graph(live_server, dump_graph):
+def test_the_dumps_parse_to_the_same_graph(live_app, dump_graph):
     for name, fmt in (("newsgraph.ttl", "turtle"), ("newsgraph.trig", "trig"),
                       ("newsgraph.jsonld", "json-ld")):
         dataset = Dataset()  # the JSON-LD and TriG keep the named graphs
-        dataset.parse(data=live_server.get(f"/dumps/{name}").content, format=fmt)
+        dataset.parse(data=live_app.get(f"/dumps/{name}").content, format=fmt)
         union = Graph()
         for s, p, o, _ in dataset.quads((None, None, None, None)):
             union.add((s, p, o))
         assert isomorphic(union, dump_graph), name  # the ontology's lists are blank nodes
 
 
-def test_the_dataset_description_reads_the_same_in_json_ld_and_html(live_server, void):
+def test_the_dataset_description_reads_the_same_in_json_ld_and_html(live_app, void):
     for accept in ("application/ld+json", "text/html"):
-        r = live_server.get("/dataset", headers={"Accept": accept})
+        r = live_app.get("/dataset", headers={"Accept": accept})
         assert set(parse_rdf(r.content, r.headers["Content-Type"])) == set(void)
 
 
-def test_the_dumps_page_lists_every_dump(live_server):
-    page = live_server.get("/dumps").text
+def test_the_dumps_page_lists_every_dump(live_app):
+    page = live_app.get("/dumps").text
     for name in DUMP_TYPES:
         assert f'href="/dumps/{name}"' in page

@@ -1,4 +1,4 @@
-"""Dereferencing over real HTTP: 303 from the thing, negotiated descriptions that
+"""Dereferencing, asked of the app in-process: 303 from the thing, negotiated descriptions that
 parse back to the thing's triples, the HTTP manners of a good citizen."""
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from ld_helpers import (
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
-pytestmark = pytest.mark.http
-
 ALL_TYPES = ["text/html", *RDF_FORMATS]
 PERSON = "/id/person/wang-xiaohong"
 ARTICLE = "/id/article/cubaheadlines-309517"
@@ -29,10 +27,10 @@ def _doc(path: str) -> str:
     return path.replace("/id/", "/doc/", 1)
 
 
-def test_every_thing_answers_303_to_its_description(live_server, things):
+def test_every_thing_answers_303_to_its_description(live_app, things):
     for iri in things:
         path = path_of(iri)
-        r = live_server.get(path, headers={"Accept": "text/turtle"})
+        r = live_app.get(path, headers={"Accept": "text/turtle"})
         assert r.status_code == 303, path
         # relative, built from the path only
         assert r.headers["Location"] == _doc(path)
@@ -41,11 +39,11 @@ def test_every_thing_answers_303_to_its_description(live_server, things):
 
 @pytest.mark.parametrize("accept", ALL_TYPES)
 def test_every_description_parses_back_to_the_things_own_triples(
-    live_server, things, dump_graph, accept
+    live_app, things, dump_graph, accept
 ):
     for iri in things:
         doc = _doc(path_of(iri))
-        r = live_server.get(doc, headers={"Accept": accept})
+        r = live_app.get(doc, headers={"Accept": accept})
         assert r.status_code == 200, doc
         assert media_type(r.headers["Content-Type"]) == accept
         ext = next(e for e, t in EXTENSIONS.items() if t == accept)
@@ -64,19 +62,19 @@ def test_every_description_parses_back_to_the_things_own_triples(
         assert not extra, f"{doc} as {accept} invents {sorted(extra)[:3]}"
 
 
-def test_a_description_is_the_same_graph_in_every_format(live_server):
+def test_a_description_is_the_same_graph_in_every_format(live_app):
     graphs = []
     for ext, mtype in EXTENSIONS.items():
-        r = live_server.get(f"{_doc(PERSON)}.{ext}")
+        r = live_app.get(f"{_doc(PERSON)}.{ext}")
         assert r.status_code == 200
         assert media_type(r.headers["Content-Type"]) == mtype
         graphs.append(set(parse_rdf(r.content, r.headers["Content-Type"])))
     assert all(g == graphs[0] for g in graphs[1:])
 
 
-def test_a_description_names_what_it_links_to_and_lists_incoming_links(live_server, dump_graph):
+def test_a_description_names_what_it_links_to_and_lists_incoming_links(live_app, dump_graph):
     iri = URIRef(BASE + PERSON[1:])
-    got = parse_rdf(live_server.get(f"{_doc(PERSON)}.ttl").content, "text/turtle")
+    got = parse_rdf(live_app.get(f"{_doc(PERSON)}.ttl").content, "text/turtle")
     # incoming: every link to the person from another thing
     incoming = {(s, p, o) for s, p, o in dump_graph.triples((None, None, iri))}
     assert incoming and incoming <= set(got)
@@ -94,7 +92,7 @@ def test_a_description_names_what_it_links_to_and_lists_incoming_links(live_serv
                 assert names & set(got.objects(target, None)), target
 
 
-def test_hash_sub_nodes_are_described_in_their_things_description(live_server, dump_graph):
+def test_hash_sub_nodes_are_described_in_their_things_description(live_app, dump_graph):
     sub_nodes: dict[str, set[str]] = {}
     for s in set(dump_graph.subjects()):
         text = str(s)
@@ -102,16 +100,16 @@ def test_hash_sub_nodes_are_described_in_their_things_description(live_server, d
             sub_nodes.setdefault(text.split("#", 1)[0], set()).add(text)
     assert sub_nodes
     for thing, nodes in sorted(sub_nodes.items()):
-        got = parse_rdf(live_server.get(_doc(path_of(thing)) + ".nt").content,
+        got = parse_rdf(live_app.get(_doc(path_of(thing)) + ".nt").content,
                         "application/n-triples")
         for node in nodes:
             expected = set(dump_graph.triples((URIRef(node), None, None)))
             assert expected <= set(got), node
 
 
-def test_the_extension_picks_the_format_whatever_accept_says(live_server):
+def test_the_extension_picks_the_format_whatever_accept_says(live_app):
     for ext, mtype in EXTENSIONS.items():
-        r = live_server.get(f"{_doc(PERSON)}.{ext}", headers={"Accept": "image/png"})
+        r = live_app.get(f"{_doc(PERSON)}.{ext}", headers={"Accept": "image/png"})
         assert r.status_code == 200
         assert media_type(r.headers["Content-Type"]) == mtype
         assert r.headers["Content-Location"] == f"{_doc(PERSON)}.{ext}"
@@ -137,8 +135,8 @@ def test_the_extension_picks_the_format_whatever_accept_says(live_server):
         ("", "text/html"),
     ],
 )
-def test_accept_parameters_and_q_values_are_honoured(live_server, accept, expected):
-    r = live_server.get(_doc(PERSON), headers={"Accept": accept})
+def test_accept_parameters_and_q_values_are_honoured(live_app, accept, expected):
+    r = live_app.get(_doc(PERSON), headers={"Accept": accept})
     assert r.status_code == 200
     assert media_type(r.headers["Content-Type"]) == expected
 
@@ -146,8 +144,8 @@ def test_accept_parameters_and_q_values_are_honoured(live_server, accept, expect
 @pytest.mark.parametrize("path", [PERSON, _doc(PERSON), "/def", "/shapes", "/dataset"])
 @pytest.mark.parametrize("accept", ["image/png", "text/turtle;q=0, text/html;q=0, */*;q=0",
                                     "application/x-unknown"])
-def test_an_unsupported_type_gets_406_listing_the_supported_ones(live_server, path, accept):
-    r = live_server.get(path, headers={"Accept": accept})
+def test_an_unsupported_type_gets_406_listing_the_supported_ones(live_app, path, accept):
+    r = live_app.get(path, headers={"Accept": accept})
     assert r.status_code == 406
     assert media_type(r.headers["Content-Type"]) == "text/plain"
     for mtype in ALL_TYPES:
@@ -173,17 +171,17 @@ def test_an_unsupported_type_gets_406_listing_the_supported_ones(live_server, pa
         "/dumps/nothing.nq",
     ],
 )
-def test_unknown_resources_are_404(live_server, path):
-    r = live_server.get(path, headers={"Accept": "text/turtle"})
+def test_unknown_resources_are_404(live_app, path):
+    r = live_app.get(path, headers={"Accept": "text/turtle"})
     assert r.status_code == 404
     assert media_type(r.headers["Content-Type"]) == "text/plain"
 
 
 @pytest.mark.parametrize("path", [PERSON, _doc(PERSON), f"{_doc(PERSON)}.ttl", "/def", "/",
                                   "/dataset", "/dumps/newsgraph.nq"])
-def test_head_answers_the_headers_of_get_without_a_body(live_server, path):
-    get = live_server.get(path, headers={"Accept": "text/turtle"})
-    head = live_server.request("HEAD", path, headers={"Accept": "text/turtle"})
+def test_head_answers_the_headers_of_get_without_a_body(live_app, path):
+    get = live_app.get(path, headers={"Accept": "text/turtle"})
+    head = live_app.request("HEAD", path, headers={"Accept": "text/turtle"})
     assert head.status_code == get.status_code
     assert head.content == b""
     for name in ("Content-Type", "Location", "ETag", "Content-Location", "Vary"):
@@ -191,8 +189,8 @@ def test_head_answers_the_headers_of_get_without_a_body(live_server, path):
 
 
 @pytest.mark.parametrize("path", [PERSON, _doc(PERSON), "/def", "/dataset", "/dumps/newsgraph.nq"])
-def test_options_answers_with_the_allowed_methods(live_server, path):
-    r = live_server.request("OPTIONS", path)
+def test_options_answers_with_the_allowed_methods(live_app, path):
+    r = live_app.request("OPTIONS", path)
     assert r.status_code == 204
     assert "Content-Type" not in r.headers and r.content == b""
     allowed = {m.strip() for m in r.headers["Allow"].split(",")}
@@ -203,8 +201,8 @@ def test_options_answers_with_the_allowed_methods(live_server, path):
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 @pytest.mark.parametrize("path", [PERSON, _doc(PERSON), "/def", "/shapes", "/dataset", "/",
                                   "/dumps/newsgraph.nq"])
-def test_other_methods_get_405_with_allow(live_server, method, path):
-    r = live_server.request(method, path, data=b"x" * 10)
+def test_other_methods_get_405_with_allow(live_app, method, path):
+    r = live_app.request(method, path, data=b"x" * 10)
     assert r.status_code == 405
     assert "GET" in r.headers["Allow"]
     assert media_type(r.headers["Content-Type"]) == "text/plain"
@@ -212,34 +210,34 @@ def test_other_methods_get_405_with_allow(live_server, method, path):
 
 @pytest.mark.parametrize("path", [_doc(PERSON), f"{_doc(PERSON)}.ttl", "/def", "/dataset", "/",
                                   "/dumps/newsgraph.ttl"])
-def test_etag_and_last_modified_give_304(live_server, path):
-    first = live_server.get(path, headers={"Accept": "text/turtle"})
+def test_etag_and_last_modified_give_304(live_app, path):
+    first = live_app.get(path, headers={"Accept": "text/turtle"})
     assert first.status_code == 200
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert email.utils.parsedate_to_datetime(modified)
-    again = live_server.get(path, headers={"Accept": "text/turtle", "If-None-Match": etag})
+    again = live_app.get(path, headers={"Accept": "text/turtle", "If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["ETag"] == etag
     if "Vary" in first.headers:
         assert again.headers["Vary"] == first.headers["Vary"]
-    since = live_server.get(path, headers={"Accept": "text/turtle", "If-Modified-Since": modified})
+    since = live_app.get(path, headers={"Accept": "text/turtle", "If-Modified-Since": modified})
     assert since.status_code == 304
-    stale = live_server.get(path, headers={"Accept": "text/turtle", "If-None-Match": '"other"'})
+    stale = live_app.get(path, headers={"Accept": "text/turtle", "If-None-Match": '"other"'})
     assert stale.status_code == 200
 
 
-def test_each_format_has_its_own_etag(live_server):
-    tags = {live_server.get(_doc(PERSON), headers={"Accept": t}).headers["ETag"] for t in ALL_TYPES}
+def test_each_format_has_its_own_etag(live_app):
+    tags = {live_app.get(_doc(PERSON), headers={"Accept": t}).headers["ETag"] for t in ALL_TYPES}
     assert len(tags) == len(ALL_TYPES)
 
 
-def test_cors_allows_everyone_without_credentials(live_server):
+def test_cors_allows_everyone_without_credentials(live_app):
     for path in (PERSON, _doc(PERSON), "/def", "/dataset", "/dumps/newsgraph.nq", "/nowhere"):
-        r = live_server.get(path, headers={"Origin": "https://example.org"})
+        r = live_app.get(path, headers={"Origin": "https://example.org"})
         assert r.headers["Access-Control-Allow-Origin"] == "*"
         assert "Access-Control-Allow-Credentials" not in r.headers
-    pre = live_server.request("OPTIONS", _doc(PERSON), headers={
+    pre = live_app.request("OPTIONS", _doc(PERSON), headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
         "Access-Control-Request-Headers": "accept"})
     assert pre.status_code == 204
@@ -260,28 +258,28 @@ def _link_targets(header: str) -> dict[str, str]:
     return found
 
 
-def test_link_headers_point_to_every_alternate_format(live_server):
+def test_link_headers_point_to_every_alternate_format(live_app):
     for path in (_doc(PERSON), "/def", "/shapes", "/dataset"):
-        r = live_server.get(path)
+        r = live_app.get(path)
         alternates = _link_targets(r.headers["Link"])
         assert set(alternates) == set(ALL_TYPES), path
         for mtype, target in alternates.items():
             assert target.startswith("/") and not target.startswith("//")
-            alt = live_server.get(target)
+            alt = live_app.get(target)
             assert alt.status_code == 200
             assert media_type(alt.headers["Content-Type"]) == mtype
-    thing = live_server.get(PERSON)
+    thing = live_app.get(PERSON)
     assert thing.headers["Link"] == f'<{_doc(PERSON)}>; rel="describedby"'
 
 
 def test_a_description_with_many_incoming_links_is_capped_with_a_link_to_the_rest(
-    start_server, built_dist, dump_graph, things
+    start_app, built_dist, dump_graph, things
 ):
     # the thing most linked to, served with a cap below its count of incoming links
     counts = {iri: len(set(dump_graph.subjects(None, URIRef(iri)))) for iri in things}
     busiest = max(counts, key=counts.get)
     assert counts[busiest] > 3
-    capped = start_server(built_dist, env={"NEWSGRAPH_MAX_INCOMING_LINKS": "2"})
+    capped = start_app(built_dist, max_incoming_links=2)
     doc = _doc(path_of(busiest))
     got = parse_rdf(capped.get(f"{doc}.ttl").content, "text/turtle")
     incoming = {t for t in got.triples((None, None, URIRef(busiest)))

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.http
-
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "namesakes.trig"
 MEETING_2023 = "/id/meeting/wang-rodriguez-2023-05-12"
 MEETING_2025 = "/id/meeting/wang-rodriguez-2025-05-12"
@@ -49,8 +47,8 @@ def links(html: str) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def server(start_server):
-    return start_server(FIXTURE)
+def server(start_app):
+    return start_app(FIXTURE)
 
 
 def test_the_landing_list_gives_each_namesake_what_tells_it_apart(server):

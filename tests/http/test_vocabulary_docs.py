@@ -11,8 +11,6 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-pytestmark = pytest.mark.http
-
 REPO = Path(__file__).resolve().parents[2]
 NG = "https://w3id.org/newsgraph/def#"
 SHAPES_NS = "https://w3id.org/newsgraph/shapes#"
@@ -51,8 +49,8 @@ def ontology() -> Graph:
 
 
 @pytest.fixture(scope="module")
-def def_sections(live_server) -> dict[str, str]:
-    r = live_server.get("/def", headers={"Accept": "text/html"})
+def def_sections(live_app) -> dict[str, str]:
+    r = live_app.get("/def", headers={"Accept": "text/html"})
     assert r.status_code == 200
     return sections_of(r.text)
 
@@ -82,12 +80,12 @@ def test_domains_ranges_and_superclasses_are_shown(ontology, def_sections):
                 assert _curie(str(value)) in def_sections[_anchor(str(term))], (term, value)
 
 
-def test_terms_show_examples_from_the_data(live_server, def_sections):
+def test_terms_show_examples_from_the_data(live_app, def_sections):
     meeting = def_sections["Meeting"]
     assert "Meeting of " in meeting  # the names of meetings in the data
     evidence = def_sections["evidence"]
     assert "none in the data served" not in evidence
-    page = live_server.get("/def").text
+    page = live_app.get("/def").text
     assert 'href="/id/meeting/' in page
 
 
@@ -100,22 +98,22 @@ def test_our_terms_are_documented_at_their_own_hash_iri(ontology, def_sections):
 
 @pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json", "application/n-triples",
                                     "application/rdf+xml"])
-def test_def_gives_the_ontology_as_data(live_server, ontology, accept):
-    r = live_server.get("/def", headers={"Accept": accept})
+def test_def_gives_the_ontology_as_data(live_app, ontology, accept):
+    r = live_app.get("/def", headers={"Accept": accept})
     assert r.status_code == 200
     assert isomorphic(parse_rdf(r.content, r.headers["Content-Type"]), ontology)
 
 
 @pytest.mark.parametrize("accept", ["text/turtle", "application/ld+json"])
-def test_shapes_gives_the_shapes_as_data(live_server, accept):
-    r = live_server.get("/shapes", headers={"Accept": accept})
+def test_shapes_gives_the_shapes_as_data(live_app, accept):
+    r = live_app.get("/shapes", headers={"Accept": accept})
     assert r.status_code == 200
     assert isomorphic(parse_rdf(r.content, r.headers["Content-Type"]), _folder_graph("shapes"))
 
 
-def test_every_node_shape_is_documented_with_its_targets_and_messages(live_server):
+def test_every_node_shape_is_documented_with_its_targets_and_messages(live_app):
     shapes = _folder_graph("shapes")
-    sections = sections_of(live_server.get("/shapes", headers={"Accept": "text/html"}).text)
+    sections = sections_of(live_app.get("/shapes", headers={"Accept": "text/html"}).text)
     node_shapes = [s for s in shapes.subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)]
     assert node_shapes
     for shape in node_shapes:

@@ -22,7 +22,7 @@ import requests
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-pytestmark = pytest.mark.xdist_group("packaging")
+pytestmark = [pytest.mark.xdist_group("packaging"), pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 # what the package runs on, by where it must sit inside it

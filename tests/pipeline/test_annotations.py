@@ -344,6 +344,7 @@ def test_a_participant_may_act_in_several_capacities(project, edit):
     assert capacities == ["minister-of-public-security-china", "minister-of-foreign-affairs-china"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("published", ["0001-01-01", "9999-12-31"])
 def test_no_form_of_date_words_gives_a_traceback_at_the_ends_of_the_calendar(
         project, edit, published):

@@ -15,6 +15,8 @@ from newsgraph.config import load_settings
 from newsgraph.pipeline import build
 from newsgraph.pipeline.cache import CACHE_DIR
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 N = 8  # articles 1 and 7 share person-1, as every sixth article shares one
 

@@ -46,6 +46,7 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_init_then_validate_and_build_in_the_new_folder_write_nothing_outside(tmp_path):
     outside = tmp_path / "neighbour"
     outside.mkdir()
@@ -146,6 +147,7 @@ def test_project_without_newsgraph_toml_is_refused(tmp_path):
                     f"`newsgraph init {tmp_path.resolve()}` to make it a project")
 
 
+@pytest.mark.slow
 def test_every_command_prints_the_project_it_uses(newsroom):
     for command in (("validate",), ("coverage",)):
         result = newsgraph(newsroom / "seeds" / "example-harbour-talks", *command)

@@ -84,6 +84,7 @@ def test_a_project_shape_that_passes_changes_nothing(newsroom, capsys):
     assert (newsroom / "dist" / "manifest.json").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attempt", [
     "ngsh:SocialMediaPostingShape sh:deactivated true .",
     "ngsh:SocialMediaPostingShape sh:severity sh:Info .",

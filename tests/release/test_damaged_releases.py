@@ -16,6 +16,8 @@ from newsgraph import release
 
 from .conftest import assert_serves_a_complete_release, leftovers, publish_quads, quads_of
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -24,6 +24,8 @@ from .conftest import (
     write_nquads,
 )
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 # every step of publishing that has a fault point, in the order they run

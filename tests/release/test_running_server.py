@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import requests
 from newsgraph import release
 from newsgraph.server import store as store_module
 from newsgraph.server.store import DataError, DataHolder
+from waiting import wait_until
 
 from .conftest import publish_quads, quads_of
 
@@ -47,15 +47,6 @@ def _three_releases(tmp_path: Path, built_dist: Path, built_nquads: Path
     return dist, good, newer, damaged
 
 
-def _wait(condition, seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.http
 def test_a_damaged_new_release_is_refused_and_the_old_one_served_without_a_500(
     tmp_path, built_dist, built_nquads, start_server
@@ -84,12 +75,13 @@ def test_a_damaged_new_release_is_refused_and_the_old_one_served_without_a_500(
         t.start()
     try:
         _point(dist, damaged)
-        assert _wait(lambda: refusals() >= 1), server.log_tail()
+        assert wait_until(lambda: refusals() >= 1, 30), server.log_tail()
         tags = {server.get(PATHS[0]).headers["ETag"] for _ in range(10)}
         assert all(tag.startswith(old_tag) for tag in tags), tags
         _point(dist, newer)
-        assert _wait(lambda: all(server.get(PATHS[0]).headers["ETag"].startswith(new_tag)
-                                 for _ in range(6))), "the good new release was never served"
+        assert wait_until(lambda: all(server.get(PATHS[0]).headers["ETag"].startswith(new_tag)
+                                      for _ in range(6)), 30), \
+            "the good new release was never served"
     finally:
         stop.set()
         for t in threads:

@@ -87,6 +87,7 @@ def test_a_base_that_contradicts_the_release_is_refused_with_how_to_rebuild(buil
     assert f'base = "{base}" in newsgraph.toml' in lines[0]
 
 
+@pytest.mark.slow
 def test_a_release_built_for_a_base_is_served_with_it_without_saying_so(tmp_path, start_server):
     base = "https://news.example.org/"
     dist = tmp_path / "dist"

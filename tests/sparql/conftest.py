@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from waiting import is_waiting, wait_until  # noqa: F401 - the suite's helpers, here too
 
 SPARQL_JSON = "application/sparql-results+json"
 # a query that runs for minutes on the built dataset (1.6k triples, cubed)
@@ -32,6 +34,8 @@ RUNAWAY_KINDS = {
     ),
 }
 TIMEOUT_S = 2
+# the longest a HeldEndpoint holds a request a test forgot to release
+HELD_AT_MOST_S = 120
 LIMITS = {
     "NEWSGRAPH_SPARQL_MAX_ROWS": "5",
     "NEWSGRAPH_SPARQL_MAX_CONCURRENT": "1",
@@ -63,6 +67,69 @@ def limited_server(built_dist: Path, start_server: Callable):
     )
 
 
+class HeldEndpoint:
+    """A SPARQL endpoint on 127.0.0.1 that holds every request it gets until
+    ``release()``: a federated query to it keeps its query slot as long as a
+    test wants, however busy the machine (no race with a time limit)."""
+
+    EMPTY = b'{"head": {"vars": []}, "results": {"bindings": []}}'
+
+    def __init__(self) -> None:
+        self.received = 0
+        self._released = threading.Event()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _hold(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                endpoint.received += 1
+                endpoint._released.wait(HELD_AT_MOST_S)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(endpoint.EMPTY)))
+                self.end_headers()
+                self.wfile.write(endpoint.EMPTY)
+
+            do_GET = do_POST = _hold
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def close(self) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def held_endpoint() -> Iterator[HeldEndpoint]:
+    endpoint = HeldEndpoint()
+    yield endpoint
+    endpoint.close()
+
+
+@pytest.fixture(scope="session")
+def one_slot_server(built_dist: Path, start_server: Callable, held_endpoint: HeldEndpoint):
+    """One gunicorn worker with one query slot and a short wait in line, which
+    may federate to ``held_endpoint``; a time limit no held query reaches."""
+    return start_server(
+        built_dist,
+        serve_args=("--workers", "1", "--sparql-timeout", str(HELD_AT_MOST_S * 2),
+                    "--service-allow", held_endpoint.url),
+        env={"NEWSGRAPH_SPARQL_MAX_CONCURRENT": "1", "NEWSGRAPH_SPARQL_QUEUE_WAIT_S": "0.5",
+             "NEWSGRAPH_SPARQL_CACHE_BYTES": "0"},
+    )
+
+
 class Canary:
     """A TCP listener on 127.0.0.1 that counts every connection made to it."""
 
@@ -73,7 +140,8 @@ class Canary:
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/sparql"
-        self.connections = 0
+        self._peers: list[int] = []  # the client port of each connection, in order
+        self._probes: set[int] = set()  # which of them the count itself made
         self._stop = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -81,11 +149,26 @@ class Canary:
     def _accept(self) -> None:
         while not self._stop:
             try:
-                conn, _ = self.sock.accept()
+                conn, peer = self.sock.accept()
             except (TimeoutError, OSError):
                 continue
-            self.connections += 1
+            self._peers.append(peer[1])
             conn.close()
+
+    @property
+    def connections(self) -> int:
+        """How many connections others made before now (not a count that may
+        still grow: every connection already made is counted first)."""
+        # Connections are accepted in the order they were made: once one made
+        # now is accepted, so is every one made before it.
+        start = len(self._peers)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as probe:
+            mine = probe.getsockname()[1]
+            assert wait_until(lambda: mine in self._peers[start:], 30), \
+                "the canary stopped accepting"
+        at = self._peers.index(mine, start)
+        self._probes.add(at)
+        return sum(1 for i in range(at) if i not in self._probes)
 
     def close(self) -> None:
         self._stop = True
@@ -158,10 +241,3 @@ def alive(pid: int) -> bool:
     return fields is not None and fields[0] != "Z"
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()

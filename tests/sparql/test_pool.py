@@ -9,18 +9,18 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from newsgraph.server.sparql.pool import Busy, QueryPool, QueryTimeout, WorkerSpec
+from newsgraph.server.sparql.pool import Busy, PoolError, QueryPool, QueryTimeout, WorkerSpec
 
 from .conftest import (
     RUNAWAY,
     alive,
     all_query_workers,
     cpu_seconds,
+    is_waiting,
     query_workers,
     wait_until,
 )
@@ -69,21 +69,32 @@ def test_the_limit_kills_the_worker_and_a_fresh_one_takes_its_place(pool):
     assert header["ok"]
 
 
-def test_when_every_slot_is_busy_queries_wait_briefly_then_are_turned_away(pool):
-    started = threading.Event()
+@pytest.fixture
+def long_line_pool(data_file: Path):
+    """One slot and room for one in line, with a wait in line long beside the
+    time a test takes to see someone in it."""
+    p = QueryPool(WorkerSpec("file", str(data_file)), slots=1, queue_wait_s=3, max_waiting=1)
+    p.wait_ready()
+    yield p
+    p.close()
+
+
+def test_when_every_slot_is_busy_queries_wait_briefly_then_are_turned_away(long_line_pool):
+    pool = long_line_pool
+    (worker,) = pool.pids()
+    spent = cpu_seconds(worker)
     errors: list[Exception] = []
 
     def long_one() -> None:
-        started.set()
         try:
-            pool.run(request(RUNAWAY), 3)
-        except QueryTimeout as error:
+            pool.run(request(RUNAWAY), 600)  # runs until the pool is closed below
+        except PoolError as error:
             errors.append(error)
 
     runner = threading.Thread(target=long_one)
     runner.start()
-    started.wait()
-    time.sleep(0.2)
+    # the slot is taken: its worker computes the query
+    assert wait_until(lambda: not is_waiting(worker) and cpu_seconds(worker) > spent + 0.05, 30)
     outcomes: list[int] = []
 
     def quick() -> None:
@@ -93,17 +104,22 @@ def test_when_every_slot_is_busy_queries_wait_briefly_then_are_turned_away(pool)
         except Busy as error:
             outcomes.append(error.status)
 
-    waiters = [threading.Thread(target=quick) for _ in range(3)]
-    for w in waiters:
+    # one waits in line (then 503 after the queue wait), the others find the line
+    # full and are turned away at once (429)
+    first = threading.Thread(target=quick)
+    first.start()
+    assert wait_until(lambda: pool._waiting == 1, 30)  # in line (the pool's own count)
+    others = [threading.Thread(target=quick) for _ in range(2)]
+    for w in others:
         w.start()
-    for w in waiters:
+    for w in (first, *others):
         w.join()
-    still_running = runner.is_alive()
-    runner.join()
-    # one may wait (then 503 after the queue wait), the others are turned away at once (429)
     assert sorted(outcomes) == [429, 429, 503]
-    assert still_running
-    assert errors and isinstance(errors[0], QueryTimeout)
+    assert runner.is_alive() and not errors
+    pool.close()  # ends the long query
+    runner.join(30)
+    assert errors and not runner.is_alive()
+    assert wait_until(lambda: not alive(worker), 10)
 
 
 def test_a_worker_that_dies_is_reported_and_replaced(pool):
@@ -229,7 +245,10 @@ def test_workers_exit_when_their_parent_is_killed(data_file, state):
     try:
         pids = [int(p) for p in parent.stdout.readline().split()]
         assert len(pids) == 2 and all(alive(p) for p in pids)
-        time.sleep(0.5)  # the busy one is computing now
+        if state == "busy":  # wait until the busy one is computing
+            spent = {p: cpu_seconds(p) for p in pids}
+            assert wait_until(lambda: any(not is_waiting(p) and cpu_seconds(p) > spent[p] + 0.05
+                                          for p in pids), 30)
         parent.kill()
         parent.wait()
         assert wait_until(lambda: not any(alive(p) for p in pids), 10)

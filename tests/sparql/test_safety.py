@@ -8,18 +8,17 @@ from __future__ import annotations
 import concurrent.futures
 import socket
 import threading
-import time
 
 import pytest
 import requests
 
 from .conftest import (
-    RUNAWAY,
     RUNAWAY_KINDS,
     SPARQL_JSON,
     TIMEOUT_S,
     alive,
     cpu_seconds,
+    is_waiting,
     query_workers,
     wait_until,
 )
@@ -100,7 +99,6 @@ def test_service_and_from_outside_the_dataset_are_refused_without_a_connection(
         assert "SERVICE" in resp.text or "FROM" in resp.text, how
     resp = live_server.request("POST", "/sparql", data={"update": f"LOAD <{canary.url}>"})
     assert_plain_error(resp, 403)
-    time.sleep(0.3)
     assert canary.connections == 0
 
 
@@ -111,7 +109,6 @@ def test_protocol_graph_names_are_never_fetched(live_server, canary):
                                               "named-graph-uri": "file:///etc/passwd"})
     assert resp.status_code == 200
     assert resp.json()["results"]["bindings"][0]["n"]["value"] == "0"
-    time.sleep(0.3)
     assert canary.connections == 0
 
 
@@ -128,9 +125,13 @@ def test_a_runaway_query_is_stopped_at_the_limit_while_others_are_served(timeout
         outcome["runaway"] = server.request("POST", "/sparql", data={"query": RUNAWAY_KINDS[kind]},
                                             timeout=60)
 
+    spent = {pid: cpu_seconds(pid) for pid in workers_before}
     thread = threading.Thread(target=runaway)
     thread.start()
-    time.sleep(0.3)
+    # a query process is computing it (no other query runs): it is not waiting,
+    # and has spent more CPU time since than any answer's tidying up takes
+    assert wait_until(lambda: any(not is_waiting(pid) and cpu_seconds(pid) > spent[pid] + 0.05
+                                  for pid in workers_before), 30), "the query never started"
     # meanwhile: another query and a page, on the same gunicorn worker
     quick = server.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
     page = server.get("/")
@@ -147,12 +148,11 @@ def test_a_runaway_query_is_stopped_at_the_limit_while_others_are_served(timeout
 
     # the work itself stopped: the worker that ran it is gone, none is busy
     assert wait_until(lambda: any(not alive(pid) for pid in workers_before), 10)
-    workers_after = query_workers(server.process.pid)
     assert wait_until(lambda: len(query_workers(server.process.pid)) >= len(workers_before), 20)
-    spent = {pid: cpu_seconds(pid) for pid in workers_after}
-    time.sleep(1.0)
-    busy = [pid for pid in workers_after if cpu_seconds(pid) - spent[pid] > 0.5]
-    assert busy == [], "a query worker kept computing after the time limit"
+    # and none is computing: each of them waits for a query, every thread asleep
+    # (a process still running the query never is)
+    assert wait_until(lambda: all(is_waiting(pid) for pid in query_workers(server.process.pid)),
+                      30), "a query worker kept computing after the time limit"
     # and the server answers as before
     assert count(server) > 1000
 
@@ -205,24 +205,31 @@ def test_deep_nesting_is_400(limited_server):
 
 
 # -- concurrency -----------------------------------------------------------------------------
-def test_past_the_concurrency_limit_queries_are_turned_away_with_retry_after(limited_server):
-    count(limited_server)
+def test_past_the_concurrency_limit_queries_are_turned_away_with_retry_after(
+        one_slot_server, held_endpoint):
+    server = one_slot_server
+    count(server)  # the pool is up
+    # hold the only slot: a federated query the endpoint answers only when released
+    held = f"SELECT * WHERE {{ SERVICE <{held_endpoint.url}> {{ ?s ?p ?o }} }}"
     outcome: dict[str, requests.Response] = {}
-    runaway = threading.Thread(target=lambda: outcome.setdefault(
-        "r", limited_server.request("POST", "/sparql", data={"query": RUNAWAY}, timeout=60)))
-    runaway.start()
-    time.sleep(0.3)
-    with concurrent.futures.ThreadPoolExecutor(3) as pool:
-        answers = list(pool.map(
-            lambda _: limited_server.get("/sparql", params={"query": "ASK {}"}), range(3)))
-    turned_away_in_time = runaway.is_alive()
-    runaway.join(60)
-    for resp in answers:
-        assert_plain_error(resp, (429, 503))
-        assert int(resp.headers["Retry-After"]) >= 1
-    assert turned_away_in_time, "busy answers came only after the slot was free again"
-    assert outcome["r"].status_code == 503
-    assert limited_server.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    holder = threading.Thread(target=lambda: outcome.setdefault(
+        "held", server.request("POST", "/sparql", data={"query": held}, timeout=60)))
+    holder.start()
+    try:
+        assert wait_until(lambda: held_endpoint.received == 1, 60), "the held query never ran"
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(
+                lambda _: server.get("/sparql", params={"query": "ASK {}"}), range(3)))
+        for resp in answers:
+            assert_plain_error(resp, (429, 503))
+            assert int(resp.headers["Retry-After"]) >= 1
+        assert holder.is_alive() and held_endpoint.received == 1
+    finally:
+        held_endpoint.release()
+        holder.join(60)
+    assert outcome["held"].status_code == 200, outcome["held"].text
+    # the slot is free again
+    assert server.get("/sparql", params={"query": "ASK {}"}).status_code == 200
 
 
 def test_many_concurrent_first_queries_after_start_all_succeed(built_dist, start_server):

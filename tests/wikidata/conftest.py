@@ -1,6 +1,6 @@
 """Fixtures for the Wikidata tests: recorded answers, stand-in servers on
-127.0.0.1, a copy of the register to edit, the built dataset. No test here
-reaches any other host."""
+127.0.0.1, a copy of the register to edit; the built dataset and the server on
+it are tests/conftest.py's. No test here reaches any other host."""
 
 from __future__ import annotations
 
@@ -128,17 +128,6 @@ def json_answer(data: object, status: int = 200,
         data).encode()
 
 
-@pytest.fixture(scope="session")
-def built_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real dataset, built once from seeds/ with ``newsgraph build``."""
-    dist = tmp_path_factory.mktemp("built") / "dist"
-    proc = subprocess.run([sys.executable, "-m", "newsgraph", "--project", str(REPO),
-                           "--dist", str(dist), "build"],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"newsgraph build failed:\n{proc.stderr[-3000:]}"
-    return dist
-
-
 def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
     import urllib.error
     import urllib.request
@@ -185,11 +174,10 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(built_dist: Path) -> Iterator[str]:
-    """Base URL of ``newsgraph serve`` over the built dataset."""
-    proc, url = start_server(built_dist)
-    yield url
-    stop_server(proc)
+def server(live_server) -> str:
+    """Base URL of ``newsgraph serve`` over the built dataset (the session's
+    ``live_server``, built and started once for every suite)."""
+    return live_server.url
 
 
 @pytest.fixture
