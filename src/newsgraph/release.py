@@ -109,7 +109,8 @@ def content_files(dumps: Mapping[str, bytes], context: bytes, ontology_dir: Path
     return files
 
 
-def _media_type(name: str, role: str) -> str:
+def media_type(name: str, role: str) -> str:
+    """The media type a file of the release is listed with."""
     if role == DUMP:
         return DUMP_MEDIA_TYPES[name]
     if role == CONTEXT_ROLE:
@@ -134,6 +135,18 @@ def build_manifest(files: Mapping[str, tuple[str, bytes]], base: str, quads: int
                    triples: int, graphs: Mapping[str, int]) -> dict[str, Any]:
     """The manifest of a release holding ``files``, without the store's files yet
     (:func:`with_store` adds them once the store is written)."""
+    return manifest_of({name: record(body, media_type(name, role), role)
+                        for name, (role, body) in files.items()},
+                       base, quads=quads, triples=triples, graphs=graphs)
+
+
+def manifest_of(records: Mapping[str, Mapping[str, Any]], base: str, quads: int, triples: int,
+                graphs: Mapping[str, int],
+                graph_sha256: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The manifest of a release whose files have the given records (written
+    streaming, so known by size and checksum rather than by their bodies),
+    without the store's files yet. ``graph_sha256``: the SHA-256 of each graph's
+    lines in the N-Quads dump, so a later build can tell which graphs changed."""
     manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "generator": f"newsgraph {__version__}",
@@ -141,9 +154,10 @@ def build_manifest(files: Mapping[str, tuple[str, bytes]], base: str, quads: int
         "quads": quads,
         "triples": triples,
         "graphs": dict(sorted(graphs.items())),
-        "files": {name: record(body, _media_type(name, role), role)
-                  for name, (role, body) in sorted(files.items())},
+        "files": {name: dict(rec) for name, rec in sorted(records.items())},
     }
+    if graph_sha256 is not None:
+        manifest["graph_sha256"] = dict(sorted(graph_sha256.items()))
     manifest["release"] = release_id(manifest)
     return manifest
 
@@ -156,16 +170,21 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def with_store(manifest: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+def with_store(manifest: Mapping[str, Any], folder: Path,
+               known: Mapping[tuple[int, int], str] | None = None) -> dict[str, Any]:
     """The manifest with a record for every file of ``folder``'s written store
-    and for its statistics."""
+    and for its statistics. ``known``: SHA-256 by (device, inode) of files
+    already hashed (hard links into a store checked just before), not read again."""
     store = folder / STORE
+    known = known or {}
     files = dict(manifest["files"])
     files[STATISTICS] = record((folder / STATISTICS).read_bytes(), STATISTICS_MEDIA_TYPE,
                                STATISTICS_ROLE)
     for path in sorted(p for p in store.rglob("*") if p.is_file()):
+        st = path.stat()
+        digest = known.get((st.st_dev, st.st_ino)) or sha256_of(path)
         files[path.relative_to(folder).as_posix()] = {
-            "bytes": path.stat().st_size, "sha256": sha256_of(path),
+            "bytes": st.st_size, "sha256": digest,
             "mediaType": STORE_MEDIA_TYPE, "role": STORE_ROLE}
     return {**manifest, "files": dict(sorted(files.items()))}
 
@@ -250,6 +269,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise _bad(folder, "'graphs' must map graph IRIs to quad counts")
     for name, rec in manifest["files"].items():
         _check_name(folder, name, rec)
+    digests = manifest.get("graph_sha256", {})
+    if not (isinstance(digests, dict) and set(digests) <= set(manifest["graphs"])
+            and all(isinstance(v, str) and _HEX64.fullmatch(v) for v in digests.values())):
+        raise _bad(folder, "'graph_sha256' must map graphs to SHA-256 digests")
     if not files_of(manifest, STORE_ROLE):
         raise _bad(folder, "it lists no store files")
     if STATISTICS not in manifest["files"]:

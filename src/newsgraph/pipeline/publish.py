@@ -21,12 +21,13 @@ no timestamp is written anywhere.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import shutil
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,13 @@ from rdflib.term import Node
 from newsgraph import iris, release
 from newsgraph.release import JSONLD, NQUADS, STORE, TRIG, TURTLE, ReleaseError
 from newsgraph.resources import CONTEXT_FILE
-from newsgraph.statistics import count_statistics, stats_to_json
+from newsgraph.statistics import (
+    Statistics,
+    Tally,
+    count_statistics,
+    stats_from_json,
+    stats_to_json,
+)
 
 KEEP_RELEASES = 3  # the current one, and older ones a running server may still hold open
 
@@ -62,10 +69,21 @@ class PublishError(Exception):
 
 
 @dataclass(frozen=True)
+class PublishCounts:
+    """What a publish did, for tests and benchmarks: graph renderings made and
+    taken from the chunk cache, and the release whose store was updated."""
+
+    rendered: int = 0
+    reused: int = 0
+    store_from: str | None = None
+
+
+@dataclass(frozen=True)
 class PublishedRelease:
     path: Path
     release_id: str
     manifest: dict
+    counts: PublishCounts = PublishCounts()
 
 
 def context() -> dict:
@@ -78,81 +96,345 @@ def releases_dir(dist: Path) -> Path:
     return dist.parent / f".{dist.name}.releases"
 
 
-def sorted_quads(ds: Dataset, ontology: Graph) -> list[ox.Quad]:
-    """Every quad of the dataset plus the ontology graph, in a stable order."""
-    full = Dataset()
-    for graph in ds.graphs():
-        if len(graph) == 0:
-            continue
-        target = full.graph(graph.identifier)
-        for triple in graph:
-            target.add(triple)
-    data_nodes = full.serialize(format="nquads", encoding="utf-8")
-    quads = list(ox.parse(data_nodes, format=ox.RdfFormat.N_QUADS))
-    if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-           for q in quads):
-        # a data node without an IRI cannot be dereferenced or named in a report
-        raise PublishError("the data holds blank nodes; every node needs an IRI")
-    # OWL needs blank nodes for its lists and axioms; canonical labels keep dumps identical
-    onto = Dataset()
-    onto_graph = onto.graph(URIRef(iris.ontology_graph()))
-    for triple in to_canonical_graph(ontology):
-        onto_graph.add(triple)
-    quads += ox.parse(onto.serialize(format="nquads", encoding="utf-8"),
-                      format=ox.RdfFormat.N_QUADS)
-    return sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate),
-                                        str(q.object)))
+# ------------------------------------------------------------------ the parts
 
 
-def _rdflib_term(term: object) -> Node:
-    """The rdflib twin of a pyoxigraph term, blank node labels kept (re-parsing renames them)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
+@dataclass(frozen=True)
+class GraphPart:
+    """One named graph as the publisher takes it: its IRI and its canonical
+    N-Quads (every line of that graph, sorted, distinct, each ending in a
+    newline), held in memory or in a file (a build cache's entry), so that the
+    publisher holds one graph at a time, never the corpus."""
+
+    name: str
+    nquads: bytes | Path
+
+    def data(self) -> bytes:
+        return self.nquads if isinstance(self.nquads, bytes) else self.nquads.read_bytes()
+
+    def quads(self) -> list[ox.Quad]:
+        return list(ox.parse(self.data(), format=ox.RdfFormat.N_QUADS))
+
+
+def canonical_part(name: str, triples: Iterable[ox.Triple | ox.Quad]) -> GraphPart:
+    """The part of graph ``name`` holding ``triples`` (or quads: their graph is
+    replaced by ``name``), in the one canonical form: pyoxigraph's N-Quads lines,
+    sorted bytewise (the order of (subject, predicate, object) written out) and
+    distinct. The same triples give the same bytes, whoever made them."""
+    graph = ox.NamedNode(name)
+    body = ox.serialize((ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples),
+                        format=ox.RdfFormat.N_QUADS)
+    lines = sorted(set(body.splitlines(keepends=True)))
+    return GraphPart(name, b"".join(lines))
+
+
+def part_from_ntriples(name: str, text: str | bytes) -> GraphPart:
+    """The part of graph ``name`` from N-Triples (the build cache keeps an
+    article's graph so: ``cache.graph_text``)."""
+    return canonical_part(name, ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+
+
+def _ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
         if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
     raise TypeError(f"unexpected term {term!r}")
 
 
-def _jsonld(quads: list[ox.Quad]) -> bytes:
-    """Compact JSON-LD with the shipped context, named graphs kept, keys sorted."""
-    ds = Dataset()
+def part_from_graph(name: str, graph: Graph, allow_blank_nodes: bool = False) -> GraphPart:
+    """The part of graph ``name`` from an rdflib graph (one graph, never the corpus)."""
+    triples = []
+    for s, p, o in graph:
+        if not allow_blank_nodes and (isinstance(s, BNode) or isinstance(o, BNode)):
+            # a data node without an IRI cannot be dereferenced or named in a report
+            raise PublishError("the data holds blank nodes; every node needs an IRI")
+        triples.append(ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)))
+    return canonical_part(name, triples)
+
+
+def ontology_part(ontology: Graph) -> GraphPart:
+    """The ontology's graph: OWL needs blank nodes for its lists and axioms;
+    canonical labels keep the dumps identical from build to build."""
+    return part_from_graph(iris.ontology_graph(), to_canonical_graph(ontology),
+                           allow_blank_nodes=True)
+
+
+def parts_from_dataset(ds: Dataset, ontology: Graph) -> list[GraphPart]:
+    """The parts of a mapped dataset (every non-empty graph) and of the ontology:
+    what ``newsgraph build`` publishes. One graph is converted at a time."""
+    parts = [part_from_graph(str(graph.identifier), graph)
+             for graph in ds.graphs() if len(graph) and isinstance(graph.identifier, URIRef)]
+    return [*parts, ontology_part(ontology)]
+
+
+def parts_from_quads(quads: Iterable[ox.Quad]) -> list[GraphPart]:
+    """Parts of a list of quads, by graph (tests and benchmarks publish quads)."""
+    by_graph: dict[str, list[ox.Quad]] = {}
     for q in quads:
-        ds.graph(_rdflib_term(q.graph_name)).add(
-            (_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object)))
-    ctx = context()["@context"]
-    raw = ds.serialize(format="json-ld", context=ctx, auto_compact=True, encoding="utf-8")
-    doc = json.loads(raw)
-    doc["@context"] = ctx  # inline: a reader never has to fetch anything
-
-    def normalise(value: object) -> object:
-        if isinstance(value, dict):
-            # an @list is ordered: keep its items where they are
-            return {k: ([normalise(i) for i in v] if k == "@list" and isinstance(v, list)
-                        else normalise(v)) for k, v in sorted(value.items())}
-        if isinstance(value, list):
-            items = [normalise(v) for v in value]
-            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-        return value
-
-    body = {k: normalise(v) for k, v in doc.items() if k != "@context"}
-    out = {"@context": ctx, **body}
-    return (json.dumps(out, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        by_graph.setdefault(q.graph_name.value, []).append(q)
+    return [canonical_part(name, qs) for name, qs in by_graph.items()]
 
 
-def render_dumps(quads: list[ox.Quad]) -> dict[str, bytes]:
-    prefixes = {k: v for k, v in iris.PREFIXES.items() if k != "sh"}
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads},
-                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return {
-        NQUADS: ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
-        TRIG: ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes),
-        TURTLE: ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes),
-        JSONLD: _jsonld(quads),
-    }
+def sorted_quads(ds: Dataset, ontology: Graph) -> list[ox.Quad]:
+    """Every quad of the dataset plus the ontology graph, in the dumps' order.
+    Holds the corpus in memory: for tests; the build publishes parts."""
+    return [q for part in _ordered(parts_from_dataset(ds, ontology)) for q in part.quads()]
+
+
+def part_count(parts: Sequence[GraphPart]) -> int:
+    """Quads in the parts (each line of a part is one)."""
+    return sum(part.data().count(b"\n") for part in parts)
+
+
+def _graph_order(name: str) -> str:
+    # the order quads sorted by str(graph name) had: "<iri>", so that "…/def#x" < "…/def"
+    return f"<{name}>"
+
+
+def _ordered(parts: Iterable[GraphPart]) -> list[GraphPart]:
+    ordered = sorted(parts, key=lambda p: _graph_order(p.name))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if a.name == b.name:
+            raise PublishError(f"the graph {a.name} is given twice")
+    return ordered
+
+
+# ------------------------------------------------------------------ rendering
+
+PREFIXES = {k: v for k, v in iris.PREFIXES.items() if k != "sh"}
+# longest namespace first, so that a CURIE uses the most specific prefix
+_CURIES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_JSONLD_SEPARATOR = b",\n"
+# per dump: what comes before the first graph and after the last
+_DUMMY = ox.Quad(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.NamedNode("urn:x"),
+                 ox.NamedNode("urn:x"))
+
+
+def _prefix_header(fmt: ox.RdfFormat) -> bytes:
+    body = ox.serialize([_DUMMY] if fmt == ox.RdfFormat.TRIG else [_DUMMY.triple],
+                        format=fmt, prefixes=PREFIXES)
+    return b"".join(line for line in body.splitlines(keepends=True)
+                    if line.startswith(b"@prefix "))
+
+
+def _without_header(body: bytes, header: bytes) -> bytes:
+    if not body.startswith(header):
+        raise PublishError("pyoxigraph wrote a prefix header of another form than expected")
+    return body[len(header):]
+
+
+def _trig_block(name: str, quads: list[ox.Quad]) -> bytes:
+    return _without_header(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
+                           _HEADERS[TRIG])
+
+
+def _turtle_block(name: str, quads: list[ox.Quad]) -> bytes:
+    """The graph's triples as Turtle statements; the Turtle dump, the union of
+    the graphs, is these blocks one after the other (a triple that two graphs
+    hold is written twice, and read as one)."""
+    return _without_header(ox.serialize([q.triple for q in quads], format=ox.RdfFormat.TURTLE,
+                                        prefixes=PREFIXES), _HEADERS[TURTLE])
+
+
+def _compact(iri: str) -> str:
+    """An IRI as a compact IRI of the shipped context when one of its prefixes
+    covers it (never one that would read as an absolute IRI or be empty)."""
+    for prefix, namespace in _CURIES:
+        if iri.startswith(namespace):
+            local = iri[len(namespace):]
+            if local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+    return iri
+
+
+def _node_ref(term: ox.NamedNode | ox.BlankNode) -> str:
+    return _compact(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+
+def _jsonld_value(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> object:
+    if not isinstance(term, ox.Literal):
+        return {"@id": _node_ref(term)}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == _XSD_STRING:
+        return term.value
+    return {"@value": term.value, "@type": _compact(term.datatype.value)}
+
+
+def _jsonld_graph(graph_name: str, quads: list[ox.Quad]) -> bytes:
+    """One named graph of the JSON-LD dump: ``{"@id": graph, "@graph": [node, …]}``,
+    compacted with the shipped context (which the dump carries inline at the
+    top), one node object a line, nodes and values in the order of the sorted
+    quads. The one place the dump's JSON-LD is made: to be replaced by the
+    shared writer (newsgraph.jsonld) once there is one."""
+    nodes: dict[str, dict[str, object]] = {}
+    for q in quads:
+        ref = _node_ref(q.subject)
+        node = nodes.setdefault(ref, {"@id": ref})
+        if q.predicate.value == _RDF_TYPE and isinstance(q.object, ox.NamedNode):
+            key, value = "@type", _compact(q.object.value)
+        else:
+            key, value = _compact(q.predicate.value), _jsonld_value(q.object)
+        node.setdefault(key, []).append(value)  # type: ignore[union-attr]
+    lines = [json.dumps({k: v[0] if isinstance(v, list) and len(v) == 1 else v
+                         for k, v in sorted(node.items())},
+                        ensure_ascii=False, sort_keys=False)
+             for node in nodes.values()]
+    head = json.dumps({"@id": _compact(graph_name)}, ensure_ascii=False)[:-1]
+    return f'{head}, "@graph": [\n' .encode() + ",\n".join(lines).encode("utf-8") + b"\n]}"
+
+
+_RENDER = {TRIG: _trig_block, TURTLE: _turtle_block, JSONLD: _jsonld_graph}
+_HEADERS: dict[str, bytes] = {}
+_HEADERS[TRIG] = _prefix_header(ox.RdfFormat.TRIG)
+_HEADERS[TURTLE] = _prefix_header(ox.RdfFormat.TURTLE)
+
+
+def _jsonld_head() -> bytes:
+    ctx = json.dumps({"@context": context()["@context"]}, indent=1, ensure_ascii=False)
+    return ctx[:-2].encode("utf-8") + b',\n "@graph": [\n'
+
+
+# what a cached rendering depends on besides the graph itself: the renderer's
+# code, the prefixes and context, pyoxigraph
+_RENDER_VERSION = hashlib.sha256(b"\0".join(
+    [Path(__file__).read_bytes(), Path(iris.__file__).read_bytes(), CONTEXT_FILE.read_bytes(),
+     ox.__version__.encode()])).hexdigest()
+
+
+class ChunkCache:
+    """Each graph's rendering in TriG, Turtle and JSON-LD, by the SHA-256 of its
+    N-Quads (content-addressed: an unchanged graph is never rendered again).
+
+    Beside ``dist``, in ``.dist.chunks/``; safe to delete. An entry holds the
+    SHA-256 of its body before the body, and is used only if they agree: a torn
+    or damaged entry is rendered again, never trusted."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+        self.rendered = 0
+        self.reused = 0
+
+    def _path(self, key: str, dump: str) -> Path:
+        assert self.folder is not None
+        digest = hashlib.sha256(f"{_RENDER_VERSION}\0{dump}\0{key}".encode()).hexdigest()
+        self.used.add(digest)
+        return self.folder / digest
+
+    def get(self, key: str, dump: str) -> bytes | None:
+        if self.folder is None:
+            return None
+        try:
+            raw = self._path(key, dump).read_bytes()
+        except OSError:
+            return None
+        body = raw[64:]
+        if raw[:64] != hashlib.sha256(body).hexdigest().encode("ascii"):
+            return None
+        return body
+
+    def put(self, key: str, dump: str, body: bytes) -> None:
+        if self.folder is None:
+            return
+        path = self._path(key, dump)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        with contextlib.suppress(OSError):  # a cache: failing to keep an entry costs time only
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(hashlib.sha256(body).hexdigest().encode("ascii") + body)
+            os.replace(tmp, path)
+
+    def prune(self) -> None:
+        """Drop the entries this publish did not use."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.name not in self.used:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def chunk_cache_dir(dist: Path) -> Path:
+    return dist.parent / f".{dist.name}.chunks"
+
+
+class _Sink:
+    """A dump being written: its SHA-256 and size counted as it is written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, body: bytes) -> None:
+        self.fh.write(body)
+        self.digest.update(body)
+        self.size += len(body)
+
+    def close(self) -> dict:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        return {"bytes": self.size, "sha256": self.digest.hexdigest(),
+                "mediaType": release.DUMP_MEDIA_TYPES[self.path.name], "role": release.DUMP}
+
+
+@dataclass
+class Written:
+    """What writing the dumps gave: their records, and per graph its quads and
+    the SHA-256 of its N-Quads."""
+
+    records: dict[str, dict]
+    graphs: dict[str, int]
+    graph_sha256: dict[str, str]
+
+
+def write_dumps(parts: Sequence[GraphPart], folder: Path, chunks: ChunkCache) -> Written:
+    """Write the four dumps into ``folder`` graph by graph, in graph order: one
+    graph in memory at a time, whatever the size of the data."""
+    sinks = {name: _Sink(folder / name) for name in (NQUADS, TRIG, TURTLE, JSONLD)}
+    graphs: dict[str, int] = {}
+    digests: dict[str, str] = {}
+    try:
+        sinks[TRIG].write(_HEADERS[TRIG])
+        sinks[TURTLE].write(_HEADERS[TURTLE])
+        sinks[JSONLD].write(_jsonld_head())
+        for number, part in enumerate(parts):
+            data = part.data()
+            if data and not data.endswith(b"\n"):
+                raise PublishError(f"the graph {part.name} is not in canonical N-Quads")
+            key = hashlib.sha256(data).hexdigest()
+            graphs[part.name] = data.count(b"\n")
+            digests[part.name] = key
+            sinks[NQUADS].write(data)
+            quads: list[ox.Quad] | None = None
+            for dump, render in _RENDER.items():
+                body = chunks.get(key, dump)
+                if body is None:
+                    if quads is None:
+                        quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+                    body = render(part.name, quads)
+                    chunks.put(key, dump, body)
+                    chunks.rendered += 1
+                else:
+                    chunks.reused += 1
+                if dump == JSONLD and number:
+                    sinks[dump].write(_JSONLD_SEPARATOR)
+                sinks[dump].write(body)
+        sinks[JSONLD].write(b"\n ]\n}\n")
+    finally:
+        records = {name: sink.close() for name, sink in sinks.items()}
+    return Written(records, graphs, digests)
 
 
 def context_file() -> bytes:
@@ -160,29 +442,100 @@ def context_file() -> bytes:
     return (json.dumps(context(), indent=2) + "\n").encode("utf-8")
 
 
-def build_manifest(dumps: dict[str, bytes], quads: list[ox.Quad], base: str,
-                   ontology_dir: Path, shape_folders: Sequence[Path]
-                   ) -> tuple[dict, dict[str, tuple[str, bytes]]]:
-    """The manifest (store files not yet listed) and the files it lists."""
-    per_graph: dict[str, int] = {}
-    for q in quads:
-        per_graph[q.graph_name.value] = per_graph.get(q.graph_name.value, 0) + 1
-    files = release.content_files(dumps, context_file(), ontology_dir, shape_folders)
-    manifest = release.build_manifest(
-        files, base, quads=len(quads),
-        triples=len({(q.subject, q.predicate, q.object) for q in quads}), graphs=per_graph)
-    return manifest, files
+# ------------------------------------------------------------------ the store
 
 
-def _write_store(folder: Path, nquads: bytes, base: str) -> bytes:
-    """Write the on-disk store; returns the statistics counted on it."""
+@dataclass
+class StoreBuilt:
+    statistics: bytes
+    updated_from: str | None  # the release whose store was copied and updated, if any
+    verified: dict[tuple[int, int], str]  # (device, inode) -> SHA-256 of a file checked
+
+
+def _load_store(folder: Path, nquads: Path, base: str) -> bytes:
+    """Write the on-disk store from the N-Quads dump on disk; returns the
+    statistics counted on it."""
     store = ox.Store(str(folder))
-    store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     counted = stats_to_json(count_statistics(store, base))
     del store  # closes RocksDB: its files are final from here on
     return counted
+
+
+def _previous(dist: Path, base: str) -> tuple[Path, dict, Statistics] | None:
+    """The release ``dist`` serves, if its store may be the start of this one's:
+    intact by sizes, for the same base, with the SHA-256 of each of its graphs
+    and statistics that match the manifest."""
+    folder = current_release(dist)
+    if folder is None:
+        return None
+    try:
+        manifest = release.verify(folder, full=False)
+        stats_rec = manifest["files"][release.STATISTICS]
+        raw = (folder / release.STATISTICS).read_bytes()
+        if (manifest["base"] != base or not isinstance(manifest.get("graph_sha256"), dict)
+                or hashlib.sha256(raw).hexdigest() != stats_rec["sha256"]):
+            return None
+        return folder, manifest, stats_from_json(json.loads(raw))
+    except (ReleaseError, OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _verified_store_files(folder: Path, manifest: dict) -> dict[tuple[int, int], str]:
+    """Every store file of a release checked against its SHA-256 (a damaged
+    release is never the start of another); by (device, inode), so that its
+    hard links in the new store are not hashed twice."""
+    known: dict[tuple[int, int], str] = {}
+    for name, rec in release.files_of(manifest, release.STORE_ROLE).items():
+        path = folder / name
+        digest = release.sha256_of(path)
+        if digest != rec["sha256"]:
+            raise ReleaseError(f"{path}: its SHA-256 differs from the manifest's")
+        st = path.stat()
+        known[(st.st_dev, st.st_ino)] = digest
+    return known
+
+
+def _update_store(target: Path, previous: tuple[Path, dict, Statistics],
+                  parts: Sequence[GraphPart], written: Written, base: str) -> StoreBuilt:
+    """The previous release's store, copied (a RocksDB checkpoint: hard links to
+    its immutable files), with the graphs that changed taken out and put in
+    again; the statistics updated for those graphs only."""
+    folder, manifest, stats = previous
+    known = _verified_store_files(folder, manifest)
+    old: dict[str, str] = manifest["graph_sha256"]
+    new = written.graph_sha256
+    source = ox.Store.read_only(str(release.store_dir(folder)))
+    source.backup(str(target))
+    del source
+    store = ox.Store(str(target))
+    tally = Tally(stats, base)
+    for name in sorted(old):
+        if new.get(name) != old[name]:
+            tally.drop_graph(store, ox.NamedNode(name))
+    for part in parts:
+        if old.get(part.name) != new[part.name]:
+            tally.add_graph(store, ox.NamedNode(part.name), part.quads())
+    store.flush()
+    counted = stats_to_json(tally.result(store))
+    del store
+    return StoreBuilt(counted, folder.name, known)
+
+
+def _write_store(staging: Path, dist: Path, base: str, parts: Sequence[GraphPart],
+                written: Written, incremental: bool = True) -> StoreBuilt:
+    """The release's store and statistics: updated from the previous release's
+    when there is a usable one, else bulk-loaded from the N-Quads dump."""
+    target = staging / STORE
+    previous = _previous(dist, base) if incremental else None
+    if previous is not None:
+        try:
+            return _update_store(target, previous, parts, written, base)
+        except (ReleaseError, OSError):
+            _remove_tree(target)  # the previous store is damaged: load from scratch
+    return StoreBuilt(_load_store(target, staging / NQUADS, base), None, {})
 
 
 def current_release(dist: Path) -> Path | None:
@@ -265,34 +618,50 @@ def remove_debris(dist: Path) -> list[str]:
     return removed
 
 
-def publish(quads: list[ox.Quad], dist: Path, base: str, *, ontology_dir: Path,
-            shape_folders: Sequence[Path]) -> PublishedRelease:
-    """Write a release for ``quads`` (with the ontology and shapes it was checked
-    with) and point ``dist`` at it, all or nothing."""
+def publish(parts: Sequence[GraphPart] | Sequence[ox.Quad], dist: Path, base: str, *,
+            ontology_dir: Path, shape_folders: Sequence[Path],
+            chunk_cache: Path | None = None, incremental: bool = True) -> PublishedRelease:
+    """Write a release of ``parts`` (one per named graph; quads are accepted and
+    split by graph) with the ontology and shapes it was checked with, and point
+    ``dist`` at it, all or nothing.
+
+    Streaming: one graph is held at a time. Incremental: a graph's TriG, Turtle
+    and JSON-LD come from ``chunk_cache`` (default ``.dist.chunks/`` beside
+    ``dist``) when its N-Quads are unchanged, and the store is the previous
+    release's, copied, with only the changed graphs replaced (``incremental``
+    False loads it from scratch). Either way the release is the same, byte for
+    byte, but for the store's files (docs/release.md).
+    """
     if dist.exists() and not dist.is_symlink():
         raise PublishError(
             f"{dist} exists and is not a newsgraph release link; move it away and build again"
         )
-    dumps = render_dumps(quads)
+    if parts and isinstance(parts[0], ox.Quad):
+        parts = parts_from_quads(parts)  # type: ignore[arg-type]
+    ordered = _ordered(parts)  # type: ignore[arg-type]
     try:
-        manifest, files = build_manifest(dumps, quads, base, ontology_dir, shape_folders)
+        content = release.content_files({}, context_file(), ontology_dir, shape_folders)
     except OSError as exc:
         raise PublishError(f"cannot read {exc.filename}: {exc.strerror or exc}") from exc
     releases = releases_dir(dist)
-    final = releases / manifest["release"]
-    staging = releases / f".{manifest['release']}.tmp-{os.getpid()}"
+    staging = releases / f".staging.tmp-{os.getpid()}"
     link_tmp = dist.parent / f".{dist.name}.link-{os.getpid()}"
+    chunks = ChunkCache(chunk_cache or chunk_cache_dir(dist))
+    store_from: str | None = None
     try:
         releases.mkdir(parents=True, exist_ok=True)
         remove_debris(dist)
         _crash_point("debris-removed")
+        manifest, store_from = _stage(staging, ordered, content, chunks, dist, base,
+                                      incremental)
+        final = releases / manifest["release"]
         # reused only if every file matches its checksum: a damaged one is rebuilt
         existing = _reusable(final)
         if existing is not None:
+            _remove_tree(staging)
             manifest = existing
             os.utime(final)  # the newest release again, as far as pruning goes
         else:
-            _stage(staging, files, dumps[NQUADS], manifest)
             _crash_point("before-rename")
             if final.exists() or final.is_symlink():
                 _discard(final)  # damaged or incomplete: never kept over a complete one
@@ -314,28 +683,43 @@ def publish(quads: list[ox.Quad], dist: Path, base: str, *, ontology_dir: Path,
         why = (exc.strerror or exc) if isinstance(exc, OSError) else exc
         raise PublishError(f"could not write the release to {releases}: {why}; "
                            f"{dist} still serves the previous release") from exc
+    except BaseException:
+        _remove_tree(staging)
+        raise
     _prune(releases, keep=final)
-    return PublishedRelease(final, manifest["release"], manifest)
+    chunks.prune()
+    return PublishedRelease(final, manifest["release"], manifest,
+                            PublishCounts(chunks.rendered, chunks.reused, store_from))
 
 
-def _stage(staging: Path, files: dict[str, tuple[str, bytes]], nquads: bytes,
-           manifest: dict) -> None:
+def _stage(staging: Path, parts: Sequence[GraphPart], content: dict[str, tuple[str, bytes]],
+           chunks: ChunkCache, dist: Path, base: str, incremental: bool
+           ) -> tuple[dict, str | None]:
     """Write the whole release under its staging name, the manifest last: a
-    folder without a valid manifest is incomplete and never used."""
+    folder without a valid manifest is incomplete and never used. Returns the
+    manifest and the release whose store was updated (None: loaded afresh)."""
     _remove_tree(staging)
     staging.mkdir()
-    for name, (_, body) in files.items():
+    written = write_dumps(parts, staging, chunks)
+    records = dict(written.records)
+    for name, (role, body) in content.items():
         (staging / name).parent.mkdir(parents=True, exist_ok=True)
         _write_file(staging / name, body)
+        records[name] = release.record(body, release.media_type(name, role), role)
     _crash_point("staged-files")
-    _write_file(staging / release.STATISTICS, _write_store(staging / STORE, nquads,
-                                                           manifest["base"]))
+    built = _write_store(staging, dist, base, parts, written, incremental)
+    _write_file(staging / release.STATISTICS, built.statistics)
+    counted = json.loads(built.statistics)
     _crash_point("staged-store")
-    complete = release.with_store(manifest, staging)
+    manifest = release.manifest_of(records, base, quads=sum(written.graphs.values()),
+                                   triples=counted["triples"], graphs=written.graphs,
+                                   graph_sha256=written.graph_sha256)
+    complete = release.with_store(manifest, staging, known=built.verified)
     release.write_manifest(staging, complete)
     _crash_point("manifest-written")
     for folder in release.folders_to_sync(staging, complete):
         release.fsync_dir(folder)
+    return complete, built.updated_from
 
 
 def _write_file(path: Path, body: bytes) -> None:
