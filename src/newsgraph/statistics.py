@@ -19,6 +19,9 @@ from newsgraph import iris
 from newsgraph.iris import KINDS
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+# written into statistics.json; a build updates a previous release's statistics
+# only if they were counted the same way: bump it when what is counted changes
+STATISTICS_VERSION = 2
 
 
 def _term(term: ox.NamedNode | ox.Literal) -> str:
@@ -157,6 +160,7 @@ def count_statistics(store: ox.Store, base: str) -> Statistics:
 
 def stats_to_json(stats: Statistics) -> bytes:
     doc = {
+        "version": STATISTICS_VERSION,
         "triples": stats.triples,
         "quads": stats.quads,
         "graphs": stats.graphs,

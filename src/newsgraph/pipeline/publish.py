@@ -21,6 +21,7 @@ no timestamp is written anywhere.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -41,6 +42,7 @@ from newsgraph import iris, release
 from newsgraph.release import JSONLD, NQUADS, STORE, TRIG, TURTLE, ReleaseError
 from newsgraph.resources import CONTEXT_FILE
 from newsgraph.statistics import (
+    STATISTICS_VERSION,
     Statistics,
     Tally,
     count_statistics,
@@ -199,7 +201,9 @@ def _graph_order(name: str) -> str:
 
 
 def _ordered(parts: Iterable[GraphPart]) -> list[GraphPart]:
-    ordered = sorted(parts, key=lambda p: _graph_order(p.name))
+    """The parts in the dumps' order; an empty graph is no graph (as in a store)."""
+    ordered = sorted((p for p in parts if not isinstance(p.nquads, bytes) or p.nquads),
+                     key=lambda p: _graph_order(p.name))
     for a, b in zip(ordered, ordered[1:], strict=False):
         if a.name == b.name:
             raise PublishError(f"the graph {a.name} is given twice")
@@ -233,6 +237,8 @@ def _without_header(body: bytes, header: bytes) -> bytes:
 
 
 def _trig_block(name: str, quads: list[ox.Quad]) -> bytes:
+    if not quads:
+        return b""
     return _without_header(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES),
                            _HEADERS[TRIG])
 
@@ -241,13 +247,24 @@ def _turtle_block(name: str, quads: list[ox.Quad]) -> bytes:
     """The graph's triples as Turtle statements; the Turtle dump, the union of
     the graphs, is these blocks one after the other (a triple that two graphs
     hold is written twice, and read as one)."""
+    if not quads:
+        return b""
     return _without_header(ox.serialize([q.triple for q in quads], format=ox.RdfFormat.TURTLE,
                                         prefixes=PREFIXES), _HEADERS[TURTLE])
 
 
+_BY_NAMESPACE = {namespace: prefix for prefix, namespace in PREFIXES.items()}
+
+
+@functools.lru_cache(maxsize=1 << 16)  # predicates, types and shared nodes recur
 def _compact(iri: str) -> str:
     """An IRI as a compact IRI of the shipped context when one of its prefixes
     covers it (never one that would read as an absolute IRI or be empty)."""
+    # fast path: the namespace up to the last / or # is the longest that can match
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    prefix = _BY_NAMESPACE.get(iri[:cut])
+    if prefix is not None and cut < len(iri):
+        return f"{prefix}:{iri[cut:]}"
     for prefix, namespace in _CURIES:
         if iri.startswith(namespace):
             local = iri[len(namespace):]
@@ -411,10 +428,13 @@ def write_dumps(parts: Sequence[GraphPart], folder: Path, chunks: ChunkCache) ->
         sinks[JSONLD].write(_jsonld_head())
         for number, part in enumerate(parts):
             data = part.data()
-            if data and not data.endswith(b"\n"):
-                raise PublishError(f"the graph {part.name} is not in canonical N-Quads")
+            lines = data.count(b"\n")
+            # every line a quad of this graph: a part is never another graph's
+            if (data and not data.endswith(b"\n")) or data.count(
+                    f" <{part.name}> .\n".encode()) != lines:
+                raise PublishError(f"the part of {part.name} is not that graph's N-Quads")
             key = hashlib.sha256(data).hexdigest()
-            graphs[part.name] = data.count(b"\n")
+            graphs[part.name] = lines
             digests[part.name] = key
             sinks[NQUADS].write(data)
             quads: list[ox.Quad] | None = None
@@ -475,10 +495,12 @@ def _previous(dist: Path, base: str) -> tuple[Path, dict, Statistics] | None:
         manifest = release.verify(folder, full=False)
         stats_rec = manifest["files"][release.STATISTICS]
         raw = (folder / release.STATISTICS).read_bytes()
+        counted = json.loads(raw)
         if (manifest["base"] != base or not isinstance(manifest.get("graph_sha256"), dict)
-                or hashlib.sha256(raw).hexdigest() != stats_rec["sha256"]):
+                or hashlib.sha256(raw).hexdigest() != stats_rec["sha256"]
+                or counted.get("version") != STATISTICS_VERSION):  # counted as this code counts
             return None
-        return folder, manifest, stats_from_json(json.loads(raw))
+        return folder, manifest, stats_from_json(counted)
     except (ReleaseError, OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -533,7 +555,7 @@ def _write_store(staging: Path, dist: Path, base: str, parts: Sequence[GraphPart
     if previous is not None:
         try:
             return _update_store(target, previous, parts, written, base)
-        except (ReleaseError, OSError):
+        except (ReleaseError, OSError, RuntimeError, ValueError):
             _remove_tree(target)  # the previous store is damaged: load from scratch
     return StoreBuilt(_load_store(target, staging / NQUADS, base), None, {})
 
