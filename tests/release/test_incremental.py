@@ -109,6 +109,8 @@ def test_the_release_published_again_is_the_clean_one_byte_for_byte(releases):
     for published in (again, clean):
         assert_serves_a_complete_release(published.path.parent.parent / "dist")
         assert leftovers(published.path.parent.parent / "dist") == []
+    # the updated store, like a loaded one, is not changed by being opened read-only
+    release.verify(again.path, full=True)
 
 
 def test_updated_statistics_are_those_counted_on_the_updated_store(releases):
