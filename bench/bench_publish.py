@@ -110,6 +110,7 @@ def _timed(module: object, name: str, into: dict[str, list[float]], label: str) 
     real = getattr(module, name)
 
     def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        PEAKS[f"before {label}"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         wall, cpu = time.perf_counter(), time.process_time()
         try:
             return real(*args, **kwargs)
@@ -209,8 +210,13 @@ def run(kind: str, parts_dir: Path, dist: Path) -> dict:
 
 def _row(label: str, n: int, r: dict) -> str:
     split = "  ".join(f"{k} {v[1]:6.2f}" for k, v in sorted(r.get("phases", {}).items()))
-    if "dumps" in r.get("peaks", {}):
-        split += f"  (peak RSS after the dumps {r['peaks']['dumps']:.0f} MB)"
+    peaks = r.get("peaks", {})
+    if "dumps" in peaks:
+        split += f"  (peak RSS MB: after the dumps {peaks['dumps']:.0f}"
+        if "before statistics" in peaks:  # the store is loaded, the counting not begun
+            split += (f", after the store load {peaks['before statistics']:.0f}, after the "
+                      f"statistics {peaks['statistics']:.0f}")
+        split += ")"
     return (f"{label:<20} {n:>6} {r.get('quads', 0):>9} {r['wall']:8.2f} {r['cpu']:8.2f} "
             f"{r['rss_mb']:8.0f}   {split}")
 

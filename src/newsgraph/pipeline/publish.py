@@ -25,10 +25,13 @@ import functools
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
 import signal
+import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -385,23 +388,46 @@ def chunk_cache_dir(dist: Path) -> Path:
 
 
 class _Sink:
-    """A dump being written: its SHA-256 and size counted as it is written."""
+    """A dump being written: its SHA-256 and size counted as it is written, in a
+    thread of its own (hashing and writing release the GIL, so the four dumps
+    and the reading of the parts share the cores). A few chunks wait at most."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         self.digest = hashlib.sha256()
         self.size = 0
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+        self.thread = threading.Thread(target=self._drain, name=f"dump {path.name}",
+                                       daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while (body := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.fh.write(body)
+                    self.digest.update(body)
+                except BaseException as exc:  # raised again by close()
+                    self.error = exc
 
     def write(self, body: bytes) -> None:
-        self.fh.write(body)
-        self.digest.update(body)
+        if self.error is not None:
+            raise self.error
         self.size += len(body)
+        self.queue.put(body)
 
     def close(self) -> dict:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
+        self.queue.put(None)
+        self.thread.join()
+        try:
+            if self.error is not None:
+                raise self.error
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+        finally:
+            self.fh.close()
         return {"bytes": self.size, "sha256": self.digest.hexdigest(),
                 "mediaType": release.DUMP_MEDIA_TYPES[self.path.name], "role": release.DUMP}
 
@@ -453,7 +479,14 @@ def write_dumps(parts: Sequence[GraphPart], folder: Path, chunks: ChunkCache) ->
                 sinks[dump].write(body)
         sinks[JSONLD].write(b"\n ]\n}\n")
     finally:
-        records = {name: sink.close() for name, sink in sinks.items()}
+        records, failed = {}, None
+        for name, sink in sinks.items():
+            try:
+                records[name] = sink.close()
+            except BaseException as exc:  # every file closed; the first failure told
+                failed = failed or exc
+        if failed is not None:
+            raise failed
     return Written(records, graphs, digests)
 
 
@@ -521,12 +554,14 @@ def _verified_store_files(folder: Path, manifest: dict) -> dict[tuple[int, int],
 
 
 def _update_store(target: Path, previous: tuple[Path, dict, Statistics],
-                  parts: Sequence[GraphPart], written: Written, base: str) -> StoreBuilt:
+                  parts: Sequence[GraphPart], written: Written, base: str,
+                  checked: Future | None = None) -> StoreBuilt:
     """The previous release's store, copied (a RocksDB checkpoint: hard links to
     its immutable files), with the graphs that changed taken out and put in
-    again; the statistics updated for those graphs only."""
+    again; the statistics updated for those graphs only. ``checked``: the
+    previous store's files being verified meanwhile (:func:`_check_previous`)."""
     folder, manifest, stats = previous
-    known = _verified_store_files(folder, manifest)
+    known = checked.result() if checked is not None else _verified_store_files(folder, manifest)
     old: dict[str, str] = manifest["graph_sha256"]
     new = written.graph_sha256
     source = ox.Store.read_only(str(release.store_dir(folder)))
@@ -546,15 +581,31 @@ def _update_store(target: Path, previous: tuple[Path, dict, Statistics],
     return StoreBuilt(counted, folder.name, known)
 
 
+def _check_previous(dist: Path, base: str, incremental: bool
+                    ) -> tuple[tuple[Path, dict, Statistics] | None, Future | None]:
+    """The previous release to update the store from, and its store's files
+    being checked against their SHA-256 in a thread, while the dumps are written."""
+    previous = _previous(dist, base) if incremental else None
+    if previous is None:
+        return None, None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-store")
+    checked = pool.submit(_verified_store_files, previous[0], previous[1])
+    pool.shutdown(wait=False)
+    return previous, checked
+
+
 def _write_store(staging: Path, dist: Path, base: str, parts: Sequence[GraphPart],
-                written: Written, incremental: bool = True) -> StoreBuilt:
+                 written: Written, incremental: bool = True,
+                 previous: tuple[tuple[Path, dict, Statistics] | None, Future | None]
+                 | None = None) -> StoreBuilt:
     """The release's store and statistics: updated from the previous release's
     when there is a usable one, else bulk-loaded from the N-Quads dump."""
     target = staging / STORE
-    previous = _previous(dist, base) if incremental else None
-    if previous is not None:
+    found, checked = previous if previous is not None else _check_previous(
+        dist, base, incremental)
+    if found is not None:
         try:
-            return _update_store(target, previous, parts, written, base)
+            return _update_store(target, found, parts, written, base, checked)
         except (ReleaseError, OSError, RuntimeError, ValueError):
             _remove_tree(target)  # the previous store is damaged: load from scratch
     return StoreBuilt(_load_store(target, staging / NQUADS, base), None, {})
@@ -722,6 +773,7 @@ def _stage(staging: Path, parts: Sequence[GraphPart], content: dict[str, tuple[s
     manifest and the release whose store was updated (None: loaded afresh)."""
     _remove_tree(staging)
     staging.mkdir()
+    previous = _check_previous(dist, base, incremental)
     written = write_dumps(parts, staging, chunks)
     records = dict(written.records)
     for name, (role, body) in content.items():
@@ -729,7 +781,7 @@ def _stage(staging: Path, parts: Sequence[GraphPart], content: dict[str, tuple[s
         _write_file(staging / name, body)
         records[name] = release.record(body, release.media_type(name, role), role)
     _crash_point("staged-files")
-    built = _write_store(staging, dist, base, parts, written, incremental)
+    built = _write_store(staging, dist, base, parts, written, incremental, previous)
     _write_file(staging / release.STATISTICS, built.statistics)
     counted = json.loads(built.statistics)
     _crash_point("staged-store")
