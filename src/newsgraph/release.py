@@ -170,21 +170,31 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+FileIdentity = tuple[str, int, int, int, int]
+
+
+def file_identity(path: Path) -> FileIdentity:
+    """What tells one file from another without reading it: name, device,
+    inode, size and modification time (an inode alone may be reused by a new
+    file; RocksDB never reuses a file's name)."""
+    st = path.stat()
+    return (path.name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def with_store(manifest: Mapping[str, Any], folder: Path,
-               known: Mapping[tuple[int, int], str] | None = None) -> dict[str, Any]:
+               known: Mapping[FileIdentity, str] | None = None) -> dict[str, Any]:
     """The manifest with a record for every file of ``folder``'s written store
-    and for its statistics. ``known``: SHA-256 by (device, inode) of files
-    already hashed (hard links into a store checked just before), not read again."""
+    and for its statistics. ``known``: SHA-256 by :func:`file_identity` of files
+    already hashed as they were written (a store copied and checked), not read again."""
     store = folder / STORE
     known = known or {}
     files = dict(manifest["files"])
     files[STATISTICS] = record((folder / STATISTICS).read_bytes(), STATISTICS_MEDIA_TYPE,
                                STATISTICS_ROLE)
     for path in sorted(p for p in store.rglob("*") if p.is_file()):
-        st = path.stat()
-        digest = known.get((st.st_dev, st.st_ino)) or sha256_of(path)
+        digest = known.get(file_identity(path)) or sha256_of(path)
         files[path.relative_to(folder).as_posix()] = {
-            "bytes": st.st_size, "sha256": digest,
+            "bytes": path.stat().st_size, "sha256": digest,
             "mediaType": STORE_MEDIA_TYPE, "role": STORE_ROLE}
     return {**manifest, "files": dict(sorted(files.items()))}
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import json
 import os
 import queue
@@ -324,10 +325,14 @@ def _jsonld_head() -> bytes:
     return ctx[:-2].encode("utf-8") + b',\n "@graph": [\n'
 
 
-# what a cached rendering depends on besides the graph itself: the renderer's
-# code, the prefixes and context, pyoxigraph
+# what a cached rendering depends on besides the graph itself: the code that
+# renders (these functions' source, not the rest of this module), the prefixes
+# and the context, pyoxigraph
 _RENDER_VERSION = hashlib.sha256(b"\0".join(
-    [Path(__file__).read_bytes(), Path(iris.__file__).read_bytes(), CONTEXT_FILE.read_bytes(),
+    [*(inspect.getsource(f).encode() for f in (
+        _prefix_header, _without_header, _trig_block, _turtle_block, _compact, _node_ref,
+        _jsonld_value, _jsonld_graph, _jsonld_head)),
+     json.dumps(PREFIXES, sort_keys=True).encode(), CONTEXT_FILE.read_bytes(),
      ox.__version__.encode()])).hexdigest()
 
 
@@ -502,14 +507,28 @@ def context_file() -> bytes:
 class StoreBuilt:
     statistics: bytes
     updated_from: str | None  # the release whose store was copied and updated, if any
-    verified: dict[tuple[int, int], str]  # (device, inode) -> SHA-256 of a file checked
+    verified: dict[release.FileIdentity, str]  # SHA-256 of files checked as copied
+
+
+_LOAD_BLOCK = 32 << 20
 
 
 def _load_store(folder: Path, nquads: Path, base: str) -> bytes:
     """Write the on-disk store from the N-Quads dump on disk; returns the
     statistics counted on it."""
     store = ox.Store(str(folder))
-    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    # in blocks of whole lines: one bulk_load of the whole file holds memory
+    # that grows with it (1.9 GB at 2.9 M quads), blocks of 32 MB about 240 MB
+    with nquads.open("rb") as fh:
+        rest = b""
+        while block := fh.read(_LOAD_BLOCK):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            if cut:
+                store.bulk_load(block[:cut], format=ox.RdfFormat.N_QUADS)
+        if rest:
+            store.bulk_load(rest, format=ox.RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     counted = stats_to_json(count_statistics(store, base))
@@ -538,35 +557,53 @@ def _previous(dist: Path, base: str) -> tuple[Path, dict, Statistics] | None:
         return None
 
 
-def _verified_store_files(folder: Path, manifest: dict) -> dict[tuple[int, int], str]:
-    """Every store file of a release checked against its SHA-256 (a damaged
-    release is never the start of another); by (device, inode), so that its
-    hard links in the new store are not hashed twice."""
-    known: dict[tuple[int, int], str] = {}
+# what RocksDB makes anew in a copy: its lock and its random identity
+_NOT_COPIED = ("LOCK", "IDENTITY")
+
+
+def _copy_store(folder: Path, manifest: dict, target: Path
+                ) -> dict[release.FileIdentity, str]:
+    """Copy a release's store (closed: its files are a consistent snapshot) into
+    ``target``, each file checked against its SHA-256 as it is read (a damaged
+    release is never the start of another). Copies, not hard links: a release
+    stays independent of the others, so damage to one never reaches another.
+    Returns the SHA-256 of each copied table file by its identity (name,
+    device, inode, size, time): RocksDB never changes a table file, so the manifest need
+    not hash them again (the time and size tell a new file that reuses a
+    deleted one's inode)."""
+    known: dict[release.FileIdentity, str] = {}
+    target.mkdir()
     for name, rec in release.files_of(manifest, release.STORE_ROLE).items():
-        path = folder / name
-        digest = release.sha256_of(path)
-        if digest != rec["sha256"]:
-            raise ReleaseError(f"{path}: its SHA-256 differs from the manifest's")
-        st = path.stat()
-        known[(st.st_dev, st.st_ino)] = digest
+        source = folder / name
+        inside = Path(name).relative_to(release.STORE)
+        if inside.name in _NOT_COPIED:
+            continue
+        copy = target / inside
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with source.open("rb") as src, copy.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                digest.update(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if digest.hexdigest() != rec["sha256"]:
+            raise ReleaseError(f"{source}: its SHA-256 differs from the manifest's")
+        if copy.suffix == ".sst":
+            known[release.file_identity(copy)] = rec["sha256"]
     return known
 
 
 def _update_store(target: Path, previous: tuple[Path, dict, Statistics],
                   parts: Sequence[GraphPart], written: Written, base: str,
                   checked: Future | None = None) -> StoreBuilt:
-    """The previous release's store, copied (a RocksDB checkpoint: hard links to
-    its immutable files), with the graphs that changed taken out and put in
+    """The previous release's store, copied, with the graphs that changed taken out and put in
     again; the statistics updated for those graphs only. ``checked``: the
-    previous store's files being verified meanwhile (:func:`_check_previous`)."""
+    previous store's files being copied meanwhile (:func:`_check_previous`)."""
     folder, manifest, stats = previous
-    known = checked.result() if checked is not None else _verified_store_files(folder, manifest)
+    known = checked.result() if checked is not None else _copy_store(folder, manifest, target)
     old: dict[str, str] = manifest["graph_sha256"]
     new = written.graph_sha256
-    source = ox.Store.read_only(str(release.store_dir(folder)))
-    source.backup(str(target))
-    del source
     store = ox.Store(str(target))
     tally = Tally(stats, base)
     for name in sorted(old):
@@ -581,15 +618,15 @@ def _update_store(target: Path, previous: tuple[Path, dict, Statistics],
     return StoreBuilt(counted, folder.name, known)
 
 
-def _check_previous(dist: Path, base: str, incremental: bool
+def _check_previous(dist: Path, staging: Path, base: str, incremental: bool
                     ) -> tuple[tuple[Path, dict, Statistics] | None, Future | None]:
-    """The previous release to update the store from, and its store's files
-    being checked against their SHA-256 in a thread, while the dumps are written."""
+    """The previous release to update the store from, and its store being
+    copied into ``staging`` and checked in a thread, while the dumps are written."""
     previous = _previous(dist, base) if incremental else None
     if previous is None:
         return None, None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-store")
-    checked = pool.submit(_verified_store_files, previous[0], previous[1])
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-store")
+    checked = pool.submit(_copy_store, previous[0], previous[1], staging / STORE)
     pool.shutdown(wait=False)
     return previous, checked
 
@@ -602,7 +639,7 @@ def _write_store(staging: Path, dist: Path, base: str, parts: Sequence[GraphPart
     when there is a usable one, else bulk-loaded from the N-Quads dump."""
     target = staging / STORE
     found, checked = previous if previous is not None else _check_previous(
-        dist, base, incremental)
+        dist, staging, base, incremental)
     if found is not None:
         try:
             return _update_store(target, found, parts, written, base, checked)
@@ -773,7 +810,7 @@ def _stage(staging: Path, parts: Sequence[GraphPart], content: dict[str, tuple[s
     manifest and the release whose store was updated (None: loaded afresh)."""
     _remove_tree(staging)
     staging.mkdir()
-    previous = _check_previous(dist, base, incremental)
+    previous = _check_previous(dist, staging, base, incremental)
     written = write_dumps(parts, staging, chunks)
     records = dict(written.records)
     for name, (role, body) in content.items():
