@@ -130,6 +130,32 @@ def _graph_key(name: GraphName) -> tuple[int, str]:
     return (0, "") if isinstance(name, ox.DefaultGraph) else (1, str(name))
 
 
+# A dataset document is dataset_head(), then each graph's graph_item() with
+# ITEM_SEPARATOR between them, then dataset_tail(): a writer holding each graph's
+# item already (a build cache) puts the same bytes together as write_dataset.
+ITEM_SEPARATOR = b","
+
+
+def dataset_head() -> bytes:
+    """A dataset document up to its first graph: the context inline, then ``"@graph": [``."""
+    head = dumps({"@context": context()})[:-2]  # the document up to its closing "}"
+    return f'{head},\n "@graph": ['.encode()
+
+
+def graph_item(name: GraphName, triples: Iterable[ox.Quad | ox.Triple]) -> bytes:
+    """One graph of a dataset document: a named graph as ``{"@id", "@graph"}``,
+    the default graph as its nodes, each item on lines of its own."""
+    items: list[object] = nodes(triples)
+    if not isinstance(name, ox.DefaultGraph):
+        items = [{"@id": _ref(name), "@graph": items}]  # type: ignore[arg-type]
+    return ITEM_SEPARATOR.join(
+        ("\n  " + dumps(item).replace("\n", "\n  ")).encode() for item in items)
+
+
+def dataset_tail(empty: bool = False) -> bytes:
+    return b"]\n}\n" if empty else b"\n ]\n}\n"
+
+
 def write_dataset(out: BinaryIO,
                   graphs: Iterable[tuple[GraphName, Iterable[ox.Quad | ox.Triple]]]) -> None:
     """Write a dataset to ``out`` as one JSON-LD document, one graph at a time.
@@ -140,8 +166,7 @@ def write_dataset(out: BinaryIO,
     (the order is what makes two builds byte-identical). Only one graph is held
     at a time. The bytes are those of :func:`dumps` on the whole document, with
     a final newline."""
-    head = dumps({"@context": context()})[:-2]  # the document up to its closing "}"
-    out.write(f'{head},\n "@graph": ['.encode())
+    out.write(dataset_head())
     last: tuple[int, str] | None = None
     first = True
     for name, quads in graphs:
@@ -149,11 +174,8 @@ def write_dataset(out: BinaryIO,
         if last is not None and key <= last:
             raise ValueError(f"graph {key[1] or 'default'} out of order or repeated")
         last = key
-        items: list[object] = nodes(quads)
-        if key[0] == 1:
-            items = [{"@id": _ref(name), "@graph": items}]  # type: ignore[arg-type]
-        for item in items:
-            text = dumps(item).replace("\n", "\n  ")
-            out.write(f'{"" if first else ","}\n  {text}'.encode())
+        item = graph_item(name, quads)
+        if item:
+            out.write(item if first else ITEM_SEPARATOR + item)
             first = False
-    out.write(("\n ]\n}\n" if not first else "]\n}\n").encode())
+    out.write(dataset_tail(empty=first))

@@ -110,7 +110,8 @@ def content_files(dumps: Mapping[str, bytes], context: bytes, ontology_dir: Path
     return files
 
 
-def _media_type(name: str, role: str) -> str:
+def media_type(name: str, role: str) -> str:
+    """The media type a file of the release is listed with."""
     if role == DUMP:
         return DUMP_MEDIA_TYPES[name]
     if role == CONTEXT_ROLE:
@@ -135,9 +136,22 @@ def build_manifest(files: Mapping[str, tuple[str, bytes]], base: str, quads: int
                    triples: int, graphs: Mapping[str, int],
                    license: str | None = None) -> dict[str, Any]:
     """The manifest of a release holding ``files``, without the store's files yet
-    (:func:`with_store` adds them once the store is written). ``license`` is the
-    IRI of the licence the data is published under: the server announces that
-    one, whatever its own settings say."""
+    (:func:`with_store` adds them once the store is written)."""
+    return manifest_of({name: record(body, media_type(name, role), role)
+                        for name, (role, body) in files.items()},
+                       base, quads=quads, triples=triples, graphs=graphs, license=license)
+
+
+def manifest_of(records: Mapping[str, Mapping[str, Any]], base: str, quads: int, triples: int,
+                graphs: Mapping[str, int],
+                graph_sha256: Mapping[str, str] | None = None,
+                license: str | None = None) -> dict[str, Any]:
+    """The manifest of a release whose files have the given records (written
+    streaming, so known by size and checksum rather than by their bodies),
+    without the store's files yet. ``graph_sha256``: the SHA-256 of each graph's
+    lines in the N-Quads dump, so a later build can tell which graphs changed.
+    ``license`` is the IRI of the licence the data is published under: the
+    server announces that one, whatever its own settings say."""
     manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "generator": f"newsgraph {__version__}",
@@ -146,9 +160,10 @@ def build_manifest(files: Mapping[str, tuple[str, bytes]], base: str, quads: int
         "quads": quads,
         "triples": triples,
         "graphs": dict(sorted(graphs.items())),
-        "files": {name: record(body, _media_type(name, role), role)
-                  for name, (role, body) in sorted(files.items())},
+        "files": {name: dict(rec) for name, rec in sorted(records.items())},
     }
+    if graph_sha256 is not None:
+        manifest["graph_sha256"] = dict(sorted(graph_sha256.items()))
     manifest["release"] = release_id(manifest)
     return manifest
 
@@ -161,16 +176,31 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def with_store(manifest: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+FileIdentity = tuple[str, int, int, int, int]
+
+
+def file_identity(path: Path) -> FileIdentity:
+    """What tells one file from another without reading it: name, device,
+    inode, size and modification time (an inode alone may be reused by a new
+    file; RocksDB never reuses a file's name)."""
+    st = path.stat()
+    return (path.name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def with_store(manifest: Mapping[str, Any], folder: Path,
+               known: Mapping[FileIdentity, str] | None = None) -> dict[str, Any]:
     """The manifest with a record for every file of ``folder``'s written store
-    and for its statistics."""
+    and for its statistics. ``known``: SHA-256 by :func:`file_identity` of files
+    already hashed as they were written (a store copied and checked), not read again."""
     store = folder / STORE
+    known = known or {}
     files = dict(manifest["files"])
     files[STATISTICS] = record((folder / STATISTICS).read_bytes(), STATISTICS_MEDIA_TYPE,
                                STATISTICS_ROLE)
     for path in sorted(p for p in store.rglob("*") if p.is_file()):
+        digest = known.get(file_identity(path)) or sha256_of(path)
         files[path.relative_to(folder).as_posix()] = {
-            "bytes": path.stat().st_size, "sha256": sha256_of(path),
+            "bytes": path.stat().st_size, "sha256": digest,
             "mediaType": STORE_MEDIA_TYPE, "role": STORE_ROLE}
     return {**manifest, "files": dict(sorted(files.items()))}
 
@@ -258,6 +288,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise _bad(folder, "'graphs' must map graph IRIs to quad counts")
     for name, rec in manifest["files"].items():
         _check_name(folder, name, rec)
+    digests = manifest.get("graph_sha256", {})
+    if not (isinstance(digests, dict) and set(digests) <= set(manifest["graphs"])
+            and all(isinstance(v, str) and _HEX64.fullmatch(v) for v in digests.values())):
+        raise _bad(folder, "'graph_sha256' must map graphs to SHA-256 digests")
     if not files_of(manifest, STORE_ROLE):
         raise _bad(folder, "it lists no store files")
     if STATISTICS not in manifest["files"]:

@@ -9,6 +9,7 @@ made, once, rather than by every server process on its first request.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ from newsgraph import iris
 from newsgraph.iris import KINDS
 
 OWL_SAMEAS = "http://www.w3.org/2002/07/owl#sameAs"
+# written into statistics.json; a build updates a previous release's statistics
+# only if they were counted the same way: bump it when what is counted changes
+STATISTICS_VERSION = 2
 
 
 def _term(term: ox.NamedNode | ox.Literal) -> str:
@@ -51,28 +55,65 @@ def _count(store: ox.Store, query: str) -> int:
     return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
 
 
+NAME_PREDICATES = ("https://schema.org/name", "http://www.w3.org/2004/02/skos/core#prefLabel",
+                   "https://schema.org/text")
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+# every thing under {base}id/ and each of its candidate labels; the label is
+# chosen in Python (:func:`pick_label`), so that counting from scratch and
+# updating a count (:class:`Tally`) choose the same one
 ENTITIES_QUERY = iris.with_prefixes("""
-SELECT ?s (SAMPLE(?name) AS ?label) WHERE {
-  ?s ?p ?o .
-  FILTER(isIRI(?s) && STRSTARTS(STR(?s), %s) && !CONTAINS(STR(?s), "#"))
+SELECT ?s ?name WHERE {
+  { SELECT DISTINCT ?s WHERE {
+      ?s ?p ?o .
+      FILTER(isIRI(?s) && STRSTARTS(STR(?s), %s) && !CONTAINS(STR(?s), "#")) } }
   OPTIONAL { ?s schema:name|skos:prefLabel|schema:text ?name
              FILTER(LANGMATCHES(LANG(?name), "en") || LANG(?name) = "") }
-} GROUP BY ?s
+}
 """)
 
 
-def _entities_by_kind(store: ox.Store, base: str) -> dict[str, list[tuple[str, str]]]:
-    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
-    for row in _select(store, ENTITIES_QUERY % _term(ox.Literal(f"{base}id/"))):
-        iri = row["s"].value
-        parts = iris.split_thing(iri, base)
-        if parts is None or parts[0] not in found:
-            continue
-        label = row["label"].value if row["label"] is not None else parts[1]
-        found[parts[0]].append((iri, label))
+def _is_label(term: object) -> bool:
+    if not isinstance(term, ox.Literal):
+        return False
+    lang = (term.language or "").lower()
+    return lang in ("", "en") or lang.startswith("en-")
+
+
+def pick_label(names: Iterable[ox.Literal]) -> str | None:
+    """The label of a thing among its candidate names: English before untagged,
+    then the smallest; the same whatever order the names come in."""
+    best = min(((n.language is None, n.value) for n in names), default=None)
+    return best[1] if best else None
+
+
+def _entity_row(iri: str, names: Iterable[ox.Literal], base: str
+                ) -> tuple[str, tuple[str, str]] | None:
+    parts = iris.split_thing(iri, base)
+    if parts is None or parts[0] not in KINDS:
+        return None
+    label = pick_label(names)
+    return parts[0], (iri, label if label is not None else parts[1])
+
+
+def _sorted_entities(found: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, str]]]:
     for rows in found.values():
         rows.sort(key=lambda r: (r[1].casefold(), r[0]))
     return found
+
+
+def _entities_by_kind(store: ox.Store, base: str) -> dict[str, list[tuple[str, str]]]:
+    names: dict[str, list[ox.Literal]] = {}
+    for row in _select(store, ENTITIES_QUERY % _term(ox.Literal(f"{base}id/"))):
+        got = names.setdefault(row["s"].value, [])
+        if row["name"] is not None:
+            got.append(row["name"])
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
+    for iri, candidates in names.items():
+        entry = _entity_row(iri, candidates, base)
+        if entry is not None:
+            found[entry[0]].append(entry[1])
+    return _sorted_entities(found)
 
 
 def count_statistics(store: ox.Store, base: str) -> Statistics:
@@ -117,6 +158,7 @@ def count_statistics(store: ox.Store, base: str) -> Statistics:
 
 def stats_to_json(stats: Statistics) -> bytes:
     doc = {
+        "version": STATISTICS_VERSION,
         "triples": stats.triples,
         "quads": stats.quads,
         "graphs": stats.graphs,
@@ -144,3 +186,105 @@ def stats_from_json(doc: dict[str, Any]) -> Statistics:
         wikidata_links=doc["wikidata_links"],
         named_graphs=list(doc["named_graphs"]),
     )
+
+
+class Tally:
+    """Statistics kept up to date while graphs are taken out of and put into a
+    store, instead of counted again over the whole data.
+
+    Each change costs a few index lookups per quad of the graph changed (does
+    this triple, this subject, occur in another graph?), so republishing one
+    article of thousands costs what that article holds. The store is the index:
+    :meth:`drop_graph` and :meth:`add_graph` ask it before they change it.
+    :meth:`result` gives what :func:`count_statistics` would count on the store
+    (tests/release/test_incremental.py compares them).
+    """
+
+    def __init__(self, stats: Statistics, base: str) -> None:
+        self.base = base
+        self.quads = stats.quads
+        self.triples = stats.triples
+        self.subjects = stats.distinct_subjects
+        self.links = stats.wikidata_links
+        self.classes = dict(stats.classes)
+        self.properties = dict(stats.properties)
+        self.graphs = set(stats.named_graphs)
+        self.entities = {iri: (kind, label) for kind, rows in stats.entities_by_kind.items()
+                         for iri, label in rows}
+        self.touched: set[ox.NamedNode | ox.BlankNode] = set()
+
+    def _triple(self, quad: ox.Quad, sign: int) -> None:
+        """A triple enters (+1) or leaves (-1) the union of the graphs."""
+        self.triples += sign
+        _bump(self.properties, quad.predicate.value, sign)
+        obj = quad.object
+        if quad.predicate.value == RDF_TYPE and isinstance(obj, ox.NamedNode):
+            _bump(self.classes, obj.value, sign)
+        if (quad.predicate.value == OWL_SAMEAS and not isinstance(obj, ox.BlankNode)
+                and obj.value.startswith(str(iris.WD))):
+            self.links += sign
+
+    def drop_graph(self, store: ox.Store, graph: ox.NamedNode) -> None:
+        """Remove ``graph`` from the store, and what only it held from the counts."""
+        quads = list(store.quads_for_pattern(None, None, None, graph))
+        subjects = {q.subject for q in quads}
+        for q in quads:
+            if not any(other.graph_name != graph for other in
+                       store.quads_for_pattern(q.subject, q.predicate, q.object, None)):
+                self._triple(q, -1)
+        store.remove_graph(graph)
+        self.quads -= len(quads)
+        self.subjects -= sum(1 for s in subjects if not _has_subject(store, s))
+        self.graphs.discard(graph.value)
+        self.touched |= subjects
+
+    def add_graph(self, store: ox.Store, graph: ox.NamedNode, quads: list[ox.Quad]) -> None:
+        """Put ``quads`` (one graph's, distinct) into the store, and into the counts."""
+        subjects = {q.subject for q in quads}
+        self.subjects += sum(1 for s in subjects if not _has_subject(store, s))
+        for q in quads:
+            if next(iter(store.quads_for_pattern(q.subject, q.predicate, q.object, None)),
+                    None) is None:
+                self._triple(q, +1)
+        store.extend(quads)
+        self.quads += len(quads)
+        if quads:
+            self.graphs.add(graph.value)
+        self.touched |= subjects
+
+    def result(self, store: ox.Store) -> Statistics:
+        """The statistics now, the labels of every thing touched chosen again."""
+        for subject in self.touched:
+            if not isinstance(subject, ox.NamedNode):
+                continue
+            self.entities.pop(subject.value, None)
+            if not _has_subject(store, subject):
+                continue
+            names = [q.object for p in NAME_PREDICATES
+                     for q in store.quads_for_pattern(subject, ox.NamedNode(p), None, None)
+                     if _is_label(q.object)]
+            entry = (_entity_row(subject.value, names, self.base)
+                     if subject.value.startswith(f"{self.base}id/") and "#" not in subject.value
+                     else None)
+            if entry is not None:
+                self.entities[subject.value] = (entry[0], entry[1][1])
+        self.touched = set()
+        found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
+        for iri, (kind, label) in self.entities.items():
+            found[kind].append((iri, label))
+        return Statistics(
+            triples=self.triples, quads=self.quads, graphs=len(self.graphs),
+            distinct_subjects=self.subjects, entities_by_kind=_sorted_entities(found),
+            classes=dict(sorted(self.classes.items())),
+            properties=dict(sorted(self.properties.items())),
+            wikidata_links=self.links, named_graphs=sorted(self.graphs))
+
+
+def _bump(counts: dict[str, int], key: str, sign: int) -> None:
+    counts[key] = counts.get(key, 0) + sign
+    if counts[key] == 0:
+        del counts[key]
+
+
+def _has_subject(store: ox.Store, subject: ox.NamedNode | ox.BlankNode) -> bool:
+    return next(iter(store.quads_for_pattern(subject, None, None, None)), None) is not None

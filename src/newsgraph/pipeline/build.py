@@ -39,7 +39,7 @@ from newsgraph.pipeline.cache import (
     read_graph,
 )
 from newsgraph.pipeline.mapping import map_article, map_register, new_dataset
-from newsgraph.pipeline.publish import PublishError, publish, sorted_quads
+from newsgraph.pipeline.publish import PublishError, part_count, parts_from_dataset, publish
 from newsgraph.rdf_files import RdfFileError, read_folder
 
 if TYPE_CHECKING:
@@ -374,9 +374,10 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if infos:
         _stderr(f"{infos} note(s) for curators, such as missing Wikidata links: "
                 "`newsgraph validate` lists them")
-    quads = sorted_quads(ds, ontology)
+    quads = parts_from_dataset(ds, ontology)  # one part per named graph
     if not write:
-        _stderr(f"valid: {len(corpus.articles)} article(s), {len(quads)} quads; nothing written")
+        _stderr(f"valid: {len(corpus.articles)} article(s), {part_count(quads)} quads; "
+                "nothing written")
         return EXIT_OK
     try:
         with step("publishing", echo, "publish"):
