@@ -64,7 +64,7 @@ def test_the_shipped_context_is_the_namespace_table():
 
 
 # SPARQL prologues still written by hand, in modules another change is reworking
-PROLOGUES_BY_HAND = {"server/web/landing.py", "server/web/describe.py"}
+PROLOGUES_BY_HAND: set[str] = set()
 
 
 def test_no_module_but_iris_defines_a_namespace():

@@ -428,14 +428,12 @@ def _snippets(names: Names, evidence: list[ox.Triple]) -> list[Snippet]:
     return sorted(snippets, key=lambda s: (s.article, s.begin, s.end, s.node))
 
 
-MENTIONS_QUERY = """
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
+MENTIONS_QUERY = iris.with_prefixes("""
 SELECT DISTINCT ?span ?b ?e ?thing WHERE {
   ?span nif:referenceContext %s ; nif:beginIndex ?b ; nif:endIndex ?e .
   ?thing ng:evidence ?span .
 }
-"""
+""")
 
 
 def _mentions(release: OpenRelease, article: str, text_length: int) -> list[Mention]:

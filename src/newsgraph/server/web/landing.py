@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template
 
+from newsgraph import iris
 from newsgraph.iris import KINDS
 from newsgraph.server.dataset_description import Statistics, statistics
 from newsgraph.server.store import OpenRelease
@@ -123,37 +124,25 @@ def kind_list(kind: str) -> Response:
 EXAMPLE_QUERIES = (
     (
         "Who met whom, where and when",
-        """PREFIX schema: <https://schema.org/>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-SELECT DISTINCT ?article ?meeting ?name ?date ?placeName WHERE {
+        iris.with_prefixes("""SELECT DISTINCT ?article ?meeting ?name ?date ?placeName WHERE {
   ?meeting a ng:Meeting ; schema:name ?name ; schema:startDate ?date ;
            schema:location/schema:name ?placeName ;
            ng:evidence/nif:referenceContext ?article .
-} ORDER BY ?date ?article""",
+} ORDER BY ?date ?article"""),
     ),
     (
         "Who holds which office",
-        """PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <https://schema.org/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX ng: <https://w3id.org/newsgraph/def#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-SELECT DISTINCT ?article ?person ?name ?office WHERE {
+        iris.with_prefixes("""SELECT DISTINCT ?article ?person ?name ?office WHERE {
   ?tenure org:member ?person ; ng:post/skos:prefLabel ?office ;
           ng:evidence/nif:referenceContext ?article .
   ?person schema:name ?name .
-} ORDER BY ?name ?article""",
+} ORDER BY ?name ?article"""),
     ),
     (
         "Quotes and who said them",
-        """PREFIX ng: <https://w3id.org/newsgraph/def#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <https://schema.org/>
-SELECT DISTINCT ?article ?speakerName ?text WHERE {
+        iris.with_prefixes("""SELECT DISTINCT ?article ?speakerName ?text WHERE {
   ?s a ng:DirectQuote ; schema:text ?text ; prov:wasAttributedTo/schema:name ?speakerName ;
      ng:evidence/nif:referenceContext ?article .
-} ORDER BY ?article ?speakerName""",
+} ORDER BY ?article ?speakerName"""),
     ),
 )
