@@ -7,13 +7,13 @@ article holds its mapped graph and its validation findings, each under a key:
 * the graph's key hashes the code, the base IRI, the article's two files and the
   kind of every id it refers to (an id's IRI names its kind);
 * the findings' key hashes the graph's key, the ontology and shapes the build
-  validates with, and the part of the register the article is validated with
-  (:func:`newsgraph.pipeline.build.register_context`), so editing a register
-  record re-validates exactly the articles whose validation reads it.
+  validates with, and the hashes of the register records the article is
+  validated with (see :class:`RegisterHashes`), so editing a register record
+  re-validates exactly the articles whose validation reads it.
 
 An entry is used only if its own SHA-256 and its key match; a damaged, foreign
 or stale one is recomputed and overwritten, never trusted. The register's
-findings are cached the same way, keyed by the whole register graph.
+findings are cached the same way, keyed by every record's hash.
 """
 
 from __future__ import annotations
@@ -27,19 +27,23 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.term import Node
 
 from newsgraph import __version__, iris
+from newsgraph.iris import NG, ORG
 from newsgraph.pipeline.annotations import ArticleAnnotations, Corpus
 from newsgraph.pipeline.validation import Finding
 
 CACHE_DIR = ".newsgraph-cache"
+# how a tenure points at the person and the post it joins (see register_context)
+_POINTED_BY = frozenset({ORG.member, NG.post})
 FORMAT = 1
 # the code whose output is cached: a change to any of them invalidates every entry
 _CODE = ("annotations.py", "dates.py", "grounding.py", "mapping.py", "validation.py",
-         "build.py", "cache.py")
+         "build.py", "cache.py", "workers.py")
 
 
 def _sha(*parts: bytes | str) -> str:
@@ -107,6 +111,53 @@ def referenced_ids(article: ArticleAnnotations) -> set[str]:
     return found
 
 
+def _record(node: Node) -> str:
+    """A register node's record: a node and its own sub-nodes (a tenure's
+    ``#interval``, ``#begin``, ``#end``) are one record."""
+    return str(node).split("#", 1)[0]
+
+
+class RegisterHashes:
+    """Per-record hashes of the register, computed once per build.
+
+    The part of the register an article is validated with
+    (:func:`newsgraph.pipeline.build.register_context`) is made of whole records:
+    those the article names, those they point to, and the tenures that point
+    at them. An article's findings key hashes those records' hashes, so no
+    article walks the register for its key, and editing a record re-validates
+    the articles whose validation reads it.
+    """
+
+    def __init__(self, register: Graph):
+        rows: dict[str, list[str]] = {}
+        self.points_to: dict[str, set[str]] = {}
+        self.pointed_by: dict[str, set[str]] = {}  # tenures, by org:member and ng:post
+        subjects = set(register.subjects(unique=True))
+        for triple in register:
+            s, p, o = triple
+            record = _record(s)
+            rows.setdefault(record, []).append(_nt_row(triple))
+            if isinstance(o, URIRef) and o in subjects:
+                other = _record(o)
+                if other != record:
+                    self.points_to.setdefault(record, set()).add(other)
+                    if p in _POINTED_BY:
+                        self.pointed_by.setdefault(other, set()).add(record)
+        self.hashes = {record: _sha(*sorted(lines)) for record, lines in rows.items()}
+        self.whole = _sha(*(f"{r} {h}" for r, h in sorted(self.hashes.items())))
+
+    def needed_by(self, article: Graph) -> str:
+        """The hash of every register record ``article``'s validation may read."""
+        named = {_record(n) for triple in article for n in (triple[0], triple[2])
+                 if isinstance(n, URIRef)}
+        seeds = named & self.hashes.keys()
+        needed = set(seeds)
+        for record in seeds:
+            needed |= self.points_to.get(record, set())
+            needed |= self.pointed_by.get(record, set())
+        return _sha(*(f"{r} {self.hashes[r]}" for r in sorted(needed)))
+
+
 class BuildCache:
     """The cache of one project; ``None`` folder: nothing is kept."""
 
@@ -127,11 +178,12 @@ class BuildCache:
         return _sha(self.code, article.slug, (folder / "article.txt").read_bytes(),
                     (folder / "annotations.yaml").read_bytes(), json.dumps(kinds))
 
-    def findings_key(self, graph_key: str, context: Graph) -> str:
-        return _sha(graph_key, self.trusted, graph_text(context))
+    def findings_key(self, graph_key: str, needed: str) -> str:
+        """``needed``: :meth:`RegisterHashes.needed_by` of the article's graph."""
+        return _sha(graph_key, self.trusted, needed)
 
-    def register_key(self, register: Graph) -> str:
-        return _sha(self.code, self.trusted, graph_text(register))
+    def register_key(self, hashes: RegisterHashes) -> str:
+        return _sha(self.code, self.trusted, hashes.whole)
 
     # ------------------------------------------------------------- entries
 
