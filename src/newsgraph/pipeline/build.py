@@ -32,8 +32,10 @@ from newsgraph.pipeline.annotations import (
 )
 from newsgraph.pipeline.cache import (
     BuildCache,
+    ParsedYaml,
     RegisterHashes,
     cache_folder,
+    code_version,
     files_version,
     findings_from_json,
     findings_to_json,
@@ -344,9 +346,11 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if echo is None and sys.stderr.isatty():
         echo = _stderr
     PHASES.clear()
+    folder = cache_folder(settings.project)
+    parsed = ParsedYaml(folder, code_version())
     try:
         with step("reading seeds/", echo, "read"):
-            corpus = load_corpus(settings.seeds)
+            corpus = load_corpus(settings.seeds, parsed)
     except AnnotationError as exc:
         for problem in exc.problems:
             _stderr(f"error: {problem}")
@@ -372,7 +376,7 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if len(trusted.project_shapes):
         _stderr(f"checking with the project's own shapes too: {settings.project / 'shapes'}")
 
-    cache = BuildCache(cache_folder(settings.project), settings.base,
+    cache = BuildCache(folder, settings.base,
                        files_version((settings.ontology_dir, *settings.shape_folders())))
     with step("mapping", echo, "map"):
         ds, graph_keys = map_with_cache(corpus, settings, cache)
@@ -424,6 +428,7 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
                           f"{level}: {prefix}{format_finding(finding)}"))
             violations += finding.severity == "Violation"
     CACHE_COUNTS.update(mapped=list(cache.mapped), validated=list(cache.validated),
+                        parsed_files=parsed.parsed_files,
                         reused_graphs=cache.reused_graphs,
                         reused_findings=cache.reused_findings)
     ungrounded = ungrounded_tenures(ds, corpus, settings.base)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
-from collections.abc import Iterable, Sequence
+import pickle
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -211,14 +213,68 @@ class BuildCache:
             return
         entry = {"format": FORMAT, "sha256": _sha(json.dumps(body, sort_keys=True)),
                  "body": body}
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(entry, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, path)  # a reader sees the old entry or the new one
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()  # a cache that cannot be written only costs time
+        _write(path, json.dumps(entry, sort_keys=True).encode("utf-8"))
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only what the annotation loader builds: strings, and its mappings
+    and lists that remember their line. Anything else in an entry is refused
+    (a cache file is not trusted to name code to run)."""
+
+    _ALLOWED = {("newsgraph.pipeline.annotations", "_Map"),
+                ("newsgraph.pipeline.annotations", "_Seq")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+        return super().find_class(module, name)
+
+
+class ParsedYaml:
+    """What each YAML file of ``seeds/`` parsed to, by the hash of its bytes.
+
+    Reading an unchanged annotation file is then unpickling what the loader
+    built, not parsing YAML again (parsing was most of reading ``seeds/``); the
+    checks that follow run on it as on a fresh parse. An entry is used only if
+    its key (the code and the file's bytes) and its own SHA-256 match.
+    """
+
+    def __init__(self, folder: Path | None, code: str):
+        self.folder = folder
+        self.code = code
+        self.parsed_files = 0  # how many were parsed rather than taken from here
+
+    def parsed(self, label: str, raw: bytes, parse: Callable[[], Any]) -> Any:
+        path = None if self.folder is None else (
+            self.folder / "yaml" / f"{hashlib.sha256(label.encode()).hexdigest()[:32]}.pickle")
+        key = _sha(self.code, label, raw).encode("ascii")
+        if path is not None:
+            try:
+                stored_key, digest, payload = path.read_bytes().split(b"\n", 2)
+                if stored_key == key and digest == hashlib.sha256(payload).hexdigest().encode():
+                    return _Unpickler(io.BytesIO(payload)).load()
+            except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError,
+                    TypeError, IndexError):
+                pass  # recomputed below
+        value = parse()
+        self.parsed_files += 1
+        if path is not None:
+            # pickled before anyone changes it (the loader takes unreviewed records out)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            _write(path, key + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+                   + payload)
+        return value
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # a reader sees the old entry or the new one
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a cache that cannot be written only costs time
 
 
 def findings_to_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
