@@ -94,3 +94,25 @@ def test_a_damaged_foreign_or_hostile_entry_is_parsed_afresh(corpus, tmp_path):
     assert not marker.exists()
     assert release_of(corpus) == clean_release(corpus, tmp_path)
     assert run(corpus)["parsed_files"] == 0  # and the entries were rewritten
+
+
+def test_a_cached_graph_reads_back_as_the_same_rdflib_terms():
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import XSD
+
+    from newsgraph.pipeline.cache import graph_text, read_graph
+
+    s, p = URIRef("https://example.org/s"), URIRef("https://example.org/p")
+    objects = [Literal("plain"), Literal("tagged", lang="en"), Literal(7),
+               Literal("2025-06-01", datatype=XSD.date), Literal("ünï \"quoted\"\n"),
+               URIRef("https://example.org/o#char=0,4")]
+    # the first read by Oxigraph, the others by rdflib's parser (see read_graph)
+    for extra in ([], [Literal("typed", datatype=XSD.string)], [Literal("x", lang="en-GB")]):
+        graph = Graph()
+        for o in objects + extra:
+            graph.add((s, p, o))
+        again = read_graph(graph_text(graph))
+        assert sorted(again) == sorted(graph)
+        assert {type(o) for o in again.objects()} == {Literal, URIRef}
+        assert {(o, o.datatype, o.language) for o in again.objects() if isinstance(o, Literal)} \
+            == {(o, o.datatype, o.language) for o in graph.objects() if isinstance(o, Literal)}

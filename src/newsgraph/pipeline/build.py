@@ -212,8 +212,11 @@ def ungrounded_tenures(ds: Dataset, corpus: Corpus, base: str) -> list[Located]:
     Checked over all articles at once: a tenure is shared, and any article may
     ground it, so validating one article at a time cannot decide this.
     """
-    grounded = {str(s) for g in ds.graphs() if str(g.identifier) != iris.entities_graph(base)
-                for s in g.subjects(NG.evidence, None)}
+    register = URIRef(iris.entities_graph(base))
+    # one pass over the dataset's ng:evidence quads: asking each graph in turn
+    # scanned every graph's evidence each time (quadratic in the articles)
+    grounded = {str(s) for s, _, _, g in ds.quads((None, NG.evidence, None, None))
+                if (g.identifier if isinstance(g, Graph) else g) != register}
     out = []
     for record in corpus.entities.values():
         if record.kind == "tenure" and iris.entity("tenure", record.id, base) not in grounded:
@@ -306,9 +309,8 @@ def map_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache
         name = f"graphs/{article.slug}"
         entry = cache.load(name)
         if entry.get("key") == key:
-            graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
-            for triple in read_graph(entry["graph"]):
-                graph.add(triple)
+            read_graph(entry["graph"],
+                       ds.graph(URIRef(iris.article_graph(article.slug, settings.base))))
             cache.reused_graphs += 1
         else:
             graph = map_article(ds, corpus, article, settings.base)

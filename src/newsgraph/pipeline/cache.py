@@ -24,12 +24,15 @@ import io
 import json
 import os
 import pickle
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, URIRef
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.term import Node
@@ -57,10 +60,25 @@ def _sha(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+# libraries whose output is cached: another version may parse, map or validate
+# differently (pyshacl's findings, PyYAML's reading)
+_LIBRARIES = ("rdflib", "pyshacl", "pyyaml")
+
+
+def _library_versions() -> list[str]:
+    found = []
+    for name in _LIBRARIES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} ?")
+    return found
+
+
 def code_version() -> str:
     here = Path(__file__).parent
     return _sha(__version__, iris.__file__ and Path(iris.__file__).read_bytes(),
-                *((here / name).read_bytes() for name in _CODE))
+                *((here / name).read_bytes() for name in _CODE), *_library_versions())
 
 
 def files_version(folders: Sequence[Path]) -> str:
@@ -77,10 +95,50 @@ def graph_text(graph: Graph) -> str:
     return "".join(sorted(_nt_row(t) for t in graph))
 
 
-def read_graph(text: str) -> Graph:
-    graph = Graph()
-    W3CNTriplesParser(_Sink(graph)).parsestring(text)
+def read_graph(text: str, into: Graph | None = None) -> Graph:
+    """The triples of N-Triples ``text``, added to ``into`` (a new graph if None).
+
+    Parsed by Oxigraph, which is several times faster than rdflib's parser, then
+    made rdflib terms as rdflib's parser makes them. Where the two could differ
+    (a literal typed xsd:string, which Oxigraph does not tell from a plain one;
+    a language tag with capitals, which Oxigraph lower-cases; blank nodes)
+    rdflib's parser reads the text instead."""
+    graph = Graph() if into is None else into
+    try:
+        parsed = [] if (_XSD_STRING in text or "_:" in text or _UPPER_TAG.search(text)
+                        ) else list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError:  # stricter than rdflib about what an IRI may hold
+        parsed = []
+    if not parsed and text.strip():
+        W3CNTriplesParser(_Sink(graph)).parsestring(text)
+        return graph
+    uris: dict[str, URIRef] = {}
+
+    def uri(node: ox.NamedNode) -> URIRef:
+        value = node.value
+        term = uris.get(value)
+        if term is None:
+            term = uris[value] = URIRef(value)
+        return term
+
+    add = graph.add
+    for triple in parsed:
+        o = triple.object
+        if isinstance(o, ox.NamedNode):
+            obj: Node = uri(o)
+        elif o.language:
+            obj = Literal(o.value, lang=o.language)
+        elif o.datatype == _OX_STRING:
+            obj = Literal(o.value)
+        else:
+            obj = Literal(o.value, datatype=uri(o.datatype))
+        add((uri(triple.subject), uri(triple.predicate), obj))
     return graph
+
+
+_XSD_STRING = "<http://www.w3.org/2001/XMLSchema#string>"
+_UPPER_TAG = re.compile(r'"@[A-Za-z0-9-]*[A-Z]')
+_OX_STRING = ox.NamedNode(_XSD_STRING[1:-1])
 
 
 class _Sink:

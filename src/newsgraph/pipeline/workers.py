@@ -15,6 +15,7 @@ shapes (which name anonymous shapes in findings) stay those of the build.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -61,6 +62,9 @@ def _register(job: Job) -> Graph:
 
         _WORKER.clear()
         _WORKER.update(token=job.token, register=read_graph(job.register))
+        # the register lives as long as the worker: left out of the garbage
+        # collector's full passes, which would walk it again and again
+        gc.freeze()
     return _WORKER["register"]
 
 
@@ -85,6 +89,10 @@ _FORKED: Job | None = None  # the job a forked worker inherits instead of unpick
 
 
 def _init_forked() -> None:
+    # What the worker inherited from the build (the whole dataset, the corpus) is
+    # never freed here; left to the garbage collector, each full pass would walk
+    # it (and copy its pages), a cost that grew with the corpus.
+    gc.freeze()
     if _FORKED is not None:
         _register(_FORKED)
 
