@@ -15,6 +15,8 @@ register), timed in the same run on the smallest sizes.
     python bench/bench_build.py                       # N = 10, 100, 1000
     python bench/bench_build.py --sizes 10 100 --baseline-sizes 10
     python bench/bench_build.py --large               # adds N = 10000 (long)
+    python bench/bench_build.py --sizes 10000 --baseline-sizes --no-validate-run
+    python bench/bench_build.py --jobs 1              # no worker processes
 
 Prints wall and CPU seconds, peak RSS, CPU milliseconds per article of each
 phase (read, map, validate, publish, store load), the growth exponent of CPU
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import resource
 import shutil
@@ -158,8 +161,14 @@ def edit_one(root: Path, n: int) -> None:
 # ---------------------------------------------------------------- one run
 
 
-def child(project: Path, command: str, whole_register: bool) -> None:
-    """One `validate` or `build` in this process; prints its figures as JSON."""
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def child(project: Path, command: str, whole_register: bool, jobs: int) -> None:
+    """One `validate` or `build` in this process; prints its figures as JSON.
+    CPU time includes the worker processes' (they have ended when it is read)."""
     from newsgraph.config import load_settings
     from newsgraph.pipeline import build, publish
 
@@ -182,20 +191,24 @@ def child(project: Path, command: str, whole_register: bool) -> None:
                                                                      trusted))
         build.validate_corpus = old  # type: ignore[assignment]
     settings = load_settings(project)
-    wall, cpu = time.perf_counter(), time.process_time()
-    status = build.run_build(settings, write=command == "build", echo=lambda _: None)
+    wall, cpu = time.perf_counter(), time.process_time() + _children_cpu()
+    status = build.run_build(settings, write=command == "build", echo=lambda _: None,
+                             jobs=1 if whole_register else jobs)
     phases = {k: list(v) for k, v in build.PHASES.items()}
     if "store load" in phases and "publish" in phases:
         phases["publish"] = [p - s for p, s in zip(phases["publish"], phases["store load"],
                                                    strict=True)]
     counts = {k: len(v) if isinstance(v, list) else v for k, v in build.CACHE_COUNTS.items()}
     print(json.dumps({"status": status, "wall": time.perf_counter() - wall, "cache": counts,
-                      "cpu": time.process_time() - cpu, "phases": phases,
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "cpu": time.process_time() + _children_cpu() - cpu, "phases": phases,
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "worker_rss_mb":
+                          resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 
 
-def run(project: Path, command: str, whole_register: bool = False) -> dict:
-    args = [sys.executable, __file__, "--child", command, "--project", str(project)]
+def run(project: Path, command: str, whole_register: bool = False, jobs: int = 1) -> dict:
+    args = [sys.executable, __file__, "--child", command, "--project", str(project),
+            "--jobs", str(jobs)]
     if whole_register:
         args.append("--whole-register")
     done = subprocess.run(args, capture_output=True, text=True, check=False)
@@ -213,7 +226,8 @@ def run(project: Path, command: str, whole_register: bool = False) -> dict:
 
 def _row(label: str, n: int, r: dict) -> str:
     per = "  ".join(f"{r['phases'].get(p, [0, 0])[1] / n * 1000:8.1f}" for p in PHASES)
-    return (f"{label:<18} {n:>6} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss_mb']:8.0f}  {per}")
+    return (f"{label:<18} {n:>6} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss_mb']:8.0f} "
+            f"{r.get('worker_rss_mb', 0):8.0f}  {per}")
 
 
 def exponent(n1: int, t1: float, n2: int, t2: float) -> float:
@@ -229,12 +243,18 @@ def main() -> None:
     parser.add_argument("--child", choices=("validate", "build"), help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--whole-register", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-validate-run", action="store_true",
+                        help="skip the separate `validate` run (its work is the build's too)")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
+                        help="worker processes of each run (default: the cores)")
     args = parser.parse_args()
     if args.child:
-        child(args.project, args.child, args.whole_register)
+        child(args.project, args.child, args.whole_register, args.jobs)
         return
     sizes = sorted(set(args.sizes + ([10_000] if args.large else [])))
-    print(f"{'run':<18} {'N':>6} {'wall s':>8} {'cpu s':>8} {'rss MB':>8}  "
+    print(f"jobs: {args.jobs}; cpu s includes the workers'; rss: the main process, the "
+          "largest worker")
+    print(f"{'run':<18} {'N':>6} {'wall s':>8} {'cpu s':>8} {'rss MB':>8} {'wrk MB':>8}  "
           + "  ".join(f"{p[:8]:>8}" for p in PHASES) + "   (cpu ms per article)")
     results: dict[str, dict[int, dict]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
@@ -242,15 +262,17 @@ def main() -> None:
             project = Path(tmp) / f"n{n}"
             generate(project, n)
             todo = [("validate", "validate", False), ("build", "build", False)]
+            if args.no_validate_run:
+                todo = todo[1:]
             if n in args.baseline_sizes:
                 todo.insert(0, ("baseline validate", "validate", True))
             for label, command, old in todo:
                 # every run but the rebuild is cold: nothing from an earlier one
                 shutil.rmtree(project / CACHE_DIR, ignore_errors=True)
-                results.setdefault(label, {})[n] = r = run(project, command, old)
+                results.setdefault(label, {})[n] = r = run(project, command, old, args.jobs)
                 print(_row(label, n, r), flush=True)
             edit_one(project, n)
-            results.setdefault("rebuild", {})[n] = r = run(project, "build")
+            results.setdefault("rebuild", {})[n] = r = run(project, "build", jobs=args.jobs)
             print(_row("rebuild (1 edit)", n, r) + "   mapped {mapped}, validated {validated}"
                   .format(**r["cache"]), flush=True)
     print("\ngrowth exponent of CPU time between sizes (1 = linear, 2 = quadratic)")

@@ -112,24 +112,48 @@ def init(folder: Path) -> None:
                "`newsgraph validate` in that folder", err=True)
 
 
+def _workers_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--jobs, --executor and --scheduler: where articles are validated."""
+    command = click.option(
+        "--scheduler", metavar="ADDR",
+        help="The Dask scheduler's address, such as tcp://10.0.0.5:8786 "
+             "(with --executor dask).")(command)
+    command = click.option(
+        "--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+        help="local: worker processes on this machine; dask: the workers of a Dask "
+             "distributed cluster (pip install 'newsgraph[cluster]').")(command)
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), default=None,
+        help="Worker processes validating articles (default: the number of cores; "
+             "1: none). The output is the same for any number.")(command)
+
+
+def _run_build(ctx: click.Context, write: bool, jobs: int | None, executor: str,
+               scheduler: str | None) -> None:
+    from newsgraph.pipeline.build import run_build
+    from newsgraph.pipeline.workers import default_jobs
+
+    sys.exit(run_build(_settings(ctx), write=write, jobs=jobs or default_jobs(),
+                       executor=executor, scheduler=scheduler))
+
+
 @main.command()
 @project_option
+@_workers_options
 @click.pass_context
-def build(ctx: click.Context) -> None:
+def build(ctx: click.Context, jobs: int | None, executor: str, scheduler: str | None) -> None:
     """Read seeds/, map, validate, and publish the dumps and store to dist/."""
-    from newsgraph.pipeline.build import run_build
-
-    sys.exit(run_build(_settings(ctx), write=True))
+    _run_build(ctx, True, jobs, executor, scheduler)
 
 
 @main.command()
 @project_option
+@_workers_options
 @click.pass_context
-def validate(ctx: click.Context) -> None:
+def validate(ctx: click.Context, jobs: int | None, executor: str, scheduler: str | None
+             ) -> None:
     """Run every check of the build without writing anything."""
-    from newsgraph.pipeline.build import run_build
-
-    sys.exit(run_build(_settings(ctx), write=False))
+    _run_build(ctx, False, jobs, executor, scheduler)
 
 
 @main.command()

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -173,7 +173,10 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _
 
 def read_text(path: Path, label: str) -> str:
     """UTF-8 without BOM, else an AnnotationError naming the byte and line."""
-    raw = path.read_bytes()
+    return _decode(path.read_bytes(), label)
+
+
+def _decode(raw: bytes, label: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raise AnnotationError(
             [Problem(label, 1, "file", "utf-8", "starts with a byte order mark (BOM); "
@@ -196,8 +199,21 @@ def _code_point(character: int | str | bytes) -> int:
     return character if isinstance(character, int) else ord(character[:1] or "\0")
 
 
-def read_yaml(path: Path, label: str) -> Any:
-    text = read_text(path, label)
+class ParsedCache(Protocol):
+    """Keeps what a file's bytes parsed to (see newsgraph.pipeline.cache.ParsedYaml)."""
+
+    def parsed(self, label: str, raw: bytes, parse: Callable[[], Any]) -> Any: ...
+
+
+def read_yaml(path: Path, label: str, cache: ParsedCache | None = None) -> Any:
+    """The file's YAML; with a ``cache``, the same bytes are parsed only once."""
+    if cache is None:
+        return _parse_yaml(read_text(path, label), label)
+    raw = path.read_bytes()
+    return cache.parsed(label, raw, lambda: _parse_yaml(_decode(raw, label), label))
+
+
+def _parse_yaml(text: str, label: str) -> Any:
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - our loader only builds str/dict/list
     except yaml.MarkedYAMLError as exc:
@@ -904,7 +920,8 @@ def take_out_unreviewed(data: dict[str, Any], label: str) -> list[Problem]:
     return problems
 
 
-def _load_article(folder: Path, root: Path, problems: list[Problem]) -> ArticleAnnotations | None:
+def _load_article(folder: Path, root: Path, problems: list[Problem],
+                  cache: ParsedCache | None = None) -> ArticleAnnotations | None:
     slug = folder.name
     rel = folder.relative_to(root).as_posix()
     label = f"{rel}/{ARTICLE_ANNOTATIONS}"
@@ -927,7 +944,7 @@ def _load_article(folder: Path, root: Path, problems: list[Problem]) -> ArticleA
             problems.append(Problem(f"{rel}/{ARTICLE_TEXT}", None, "file", "nfc",
                                     "the article text must be in Unicode NFC"))
             return None
-        data = read_yaml(ann_path, label)
+        data = read_yaml(ann_path, label, cache)
     except AnnotationError as exc:
         problems.extend(exc.problems)
         return None
@@ -973,8 +990,9 @@ def _load_article(folder: Path, root: Path, problems: list[Problem]) -> ArticleA
                               corrections)
 
 
-def load_corpus(seeds: Path) -> Corpus:
-    """Read ``seeds/`` whole and check it; raises AnnotationError with every problem."""
+def load_corpus(seeds: Path, cache: ParsedCache | None = None) -> Corpus:
+    """Read ``seeds/`` whole and check it; raises AnnotationError with every problem.
+    ``cache``: where YAML already parsed is kept (the build's cache)."""
     problems: list[Problem] = []
     root = seeds.parent
     entities_path = seeds / ENTITIES_FILE
@@ -984,7 +1002,8 @@ def load_corpus(seeds: Path) -> Corpus:
         problems.append(Problem(label, None, "file", "required", "missing entity register"))
     else:
         try:
-            register = _records(read_yaml(entities_path, label), REGISTER, label, problems, set())
+            register = _records(read_yaml(entities_path, label, cache), REGISTER, label,
+                                problems, set())
         except AnnotationError as exc:
             problems.extend(exc.problems)
     if problems and not register:
@@ -995,7 +1014,7 @@ def load_corpus(seeds: Path) -> Corpus:
     for folder in sorted(p for p in seeds.iterdir() if p.is_dir()):
         if folder.name.startswith((".", "_")):
             continue
-        article = _load_article(folder, root, problems)
+        article = _load_article(folder, root, problems, cache)
         if article is not None:
             articles.append(article)
         else:

@@ -8,6 +8,7 @@ file, the record and the rule, and a non-zero exit status.
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,10 @@ from newsgraph.pipeline.annotations import (
 )
 from newsgraph.pipeline.cache import (
     BuildCache,
+    ParsedYaml,
+    RegisterHashes,
     cache_folder,
+    code_version,
     files_version,
     findings_from_json,
     findings_to_json,
@@ -44,6 +48,7 @@ from newsgraph.rdf_files import RdfFileError, read_folder
 
 if TYPE_CHECKING:
     from newsgraph.pipeline.validation import Finding, Trusted
+    from newsgraph.pipeline.workers import Runner
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -62,19 +67,25 @@ PHASES: dict[str, list[float]] = {}
 CACHE_COUNTS: dict[str, list[str] | int] = {}
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its workers that have ended."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 @contextmanager
 def step(label: str, echo: Callable[[str], None] | None,
          phase: str | None = None) -> Iterator[None]:
     """Progress on a terminal: the step's name, then how long it took."""
     started = time.perf_counter()
-    cpu = time.process_time()
+    cpu = _cpu()
     if echo:
         echo(f"{label} …")
     yield
     if phase is not None:
         spent = PHASES.setdefault(phase, [0.0, 0.0])
         spent[0] += time.perf_counter() - started
-        spent[1] += time.process_time() - cpu
+        spent[1] += _cpu() - cpu
     if echo:
         echo(f"{label}: done in {time.perf_counter() - started:.2f} s")
 
@@ -174,14 +185,38 @@ def article_findings(findings: Iterable[Finding], article: Graph, register: Grap
             if f.focus in subjects or (URIRef(f.focus), None, None) not in register]
 
 
+def validate_article(register: Graph, graph: Graph, trusted: Trusted) -> list[Finding]:
+    """An article's findings: its graph validated with the part of the register it
+    needs (:func:`register_context`), kept as :func:`article_findings` says.
+
+    The shipped shapes do not take as a focus node a register node the article
+    adds nothing to: what they would say of it is not the article's to report
+    (the register run reports on it), so the run skips that work. Such a node is
+    still read wherever the article's own nodes reach it.
+    """
+    from newsgraph.pipeline.validation import validate_with
+
+    context = register_context(register, graph)
+    for triple in graph:
+        context.add(triple)
+    own = set(graph.subjects(unique=True))
+    skip = frozenset(n for triple in context for n in (triple[0], triple[2])
+                     if isinstance(n, URIRef) and n not in own and (n, None, None) in register)
+    return article_findings(validate_with(context, trusted, skip_focus=skip).findings, graph,
+                            register)
+
+
 def ungrounded_tenures(ds: Dataset, corpus: Corpus, base: str) -> list[Located]:
     """Register tenures that no article's graph gives ``ng:evidence`` for.
 
     Checked over all articles at once: a tenure is shared, and any article may
     ground it, so validating one article at a time cannot decide this.
     """
-    grounded = {str(s) for g in ds.graphs() if str(g.identifier) != iris.entities_graph(base)
-                for s in g.subjects(NG.evidence, None)}
+    register = URIRef(iris.entities_graph(base))
+    # one pass over the dataset's ng:evidence quads: asking each graph in turn
+    # scanned every graph's evidence each time (quadratic in the articles)
+    grounded = {str(s) for s, _, _, g in ds.quads((None, NG.evidence, None, None))
+                if (g.identifier if isinstance(g, Graph) else g) != register}
     out = []
     for record in corpus.entities.values():
         if record.kind == "tenure" and iris.entity("tenure", record.id, base) not in grounded:
@@ -203,48 +238,63 @@ Validated = Iterator[tuple["ArticleAnnotations | None", "list[Finding]"]]
 def validate_corpus(ds: Dataset, corpus: Corpus, settings: Settings, trusted: Trusted,
                     echo: Callable[[str], None] | None = None,
                     cache: BuildCache | None = None,
-                    graph_keys: dict[str, str] | None = None) -> Validated:
+                    graph_keys: dict[str, str] | None = None,
+                    runner: Runner | None = None) -> Validated:
     """Every finding of the corpus: the register's (article None), validated once,
     then each article's, validated with the part of the register it needs.
 
     Linear in the corpus: an article's run no longer grows with the register.
     With a ``cache`` (and the key of each article's graph, by slug), findings
     whose inputs are unchanged are taken from it instead of validated again.
+    ``runner``: where the validation runs (:mod:`newsgraph.pipeline.workers`),
+    this process if None; the findings are the same wherever it runs.
     """
-    from newsgraph.pipeline.validation import validate_with
+    from newsgraph.pipeline.workers import InProcess
 
     cache = cache or BuildCache(None, settings.base, "")
     register = ds.graph(URIRef(iris.entities_graph(settings.base)))
+    runner = runner or InProcess(register, trusted)
     with step("validating the register", echo, "validate"):
-        key = cache.register_key(register) if cache.folder else ""
+        hashes = RegisterHashes(register) if cache.folder else None
+        register_key = cache.register_key(hashes) if hashes else ""
         entry = cache.load("register")
-        if cache.folder and entry.get("key") == key:
+        pending = None
+        if hashes and entry.get("key") == register_key:
             found = findings_from_json(entry["findings"])
             cache.reused_findings += 1
         else:
-            found = validate_with(register, trusted).findings
-            cache.store("register", {"key": key, "findings": findings_to_json(found)})
-    yield None, found
-    for article in corpus.articles:
-        graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
-        with step(f"validating {article.slug}", echo, "validate"):
-            context = register_context(register, graph)
+            pending = runner.register()  # runs alongside the articles where it can
+    todo: list[tuple[int, str]] = []  # (index, findings key) of the articles to validate
+    graphs: list[Graph] = []
+    results: list[list[Finding]] = []
+    with step("validating the articles", echo, "validate"):
+        for number, article in enumerate(corpus.articles):
+            graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
             graph_key = (graph_keys or {}).get(article.slug)
-            key = cache.findings_key(graph_key, context) if graph_key else ""
-            name = f"findings/{article.slug}"
-            entry = cache.load(name) if key else {}
+            key = cache.findings_key(graph_key, hashes.needed_by(graph)) if (
+                graph_key and hashes) else ""
+            entry = cache.load(f"findings/{article.slug}") if key else {}
             if key and entry.get("key") == key:
-                findings = findings_from_json(entry["findings"])
+                results.append(findings_from_json(entry["findings"]))
                 cache.reused_findings += 1
             else:
-                for triple in graph:
-                    context.add(triple)
-                findings = article_findings(validate_with(context, trusted).findings, graph,
-                                            register)
-                cache.validated.append(article.slug)
-                if key:
-                    cache.store(name, {"key": key, "findings": findings_to_json(findings)})
-        yield article, findings
+                results.append([])
+                todo.append((number, key))
+                graphs.append(graph)
+        for (number, key), findings in zip(todo, runner.articles(graphs), strict=True):
+            slug = corpus.articles[number].slug
+            results[number] = findings
+            cache.validated.append(slug)
+            if key:
+                cache.store(f"findings/{slug}", {"key": key,
+                                                 "findings": findings_to_json(findings)})
+        if pending is not None:
+            found = pending()
+            if register_key:
+                cache.store("register", {"key": register_key,
+                                         "findings": findings_to_json(found)})
+    yield None, found
+    yield from zip(corpus.articles, results, strict=True)
 
 
 def map_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache
@@ -259,9 +309,8 @@ def map_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache
         name = f"graphs/{article.slug}"
         entry = cache.load(name)
         if entry.get("key") == key:
-            graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
-            for triple in read_graph(entry["graph"]):
-                graph.add(triple)
+            read_graph(entry["graph"],
+                       ds.graph(URIRef(iris.article_graph(article.slug, settings.base))))
             cache.reused_graphs += 1
         else:
             graph = map_article(ds, corpus, article, settings.base)
@@ -283,9 +332,13 @@ def validate_corpus_whole_register(ds: Dataset, corpus: Corpus, settings: Settin
                                      trusted).findings
 
 
-def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None] | None = None
-              ) -> int:
-    """Run the pipeline; returns the exit status. Messages go to stderr."""
+def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None] | None = None,
+              jobs: int = 1, executor: str = "local", scheduler: str | None = None) -> int:
+    """Run the pipeline; returns the exit status. Messages go to stderr.
+
+    ``jobs``: worker processes validating articles on this machine (1: none);
+    ``executor="dask"`` with a ``scheduler`` address: the workers of a Dask
+    cluster instead. The output is the same either way."""
     from newsgraph.pipeline.validation import (
         TrustedFilesError,
         format_finding,
@@ -295,9 +348,11 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if echo is None and sys.stderr.isatty():
         echo = _stderr
     PHASES.clear()
+    folder = cache_folder(settings.project)
+    parsed = ParsedYaml(folder, code_version())
     try:
         with step("reading seeds/", echo, "read"):
-            corpus = load_corpus(settings.seeds)
+            corpus = load_corpus(settings.seeds, parsed)
     except AnnotationError as exc:
         for problem in exc.problems:
             _stderr(f"error: {problem}")
@@ -323,11 +378,30 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if len(trusted.project_shapes):
         _stderr(f"checking with the project's own shapes too: {settings.project / 'shapes'}")
 
-    cache = BuildCache(cache_folder(settings.project), settings.base,
+    cache = BuildCache(folder, settings.base,
                        files_version((settings.ontology_dir, *settings.shape_folders())))
     with step("mapping", echo, "map"):
         ds, graph_keys = map_with_cache(corpus, settings, cache)
     CACHE_COUNTS.clear()
+    from newsgraph.pipeline.workers import ExecutorError, make_runner
+
+    register = ds.graph(URIRef(iris.entities_graph(settings.base)))
+    try:
+        runner = make_runner(register, lambda: graph_text(register), trusted, jobs, executor,
+                             scheduler)
+    except ExecutorError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_INVALID
+    try:
+        validated = list(validate_corpus(ds, corpus, settings, trusted, echo, cache, graph_keys,
+                                         runner))
+    except ExecutorError as exc:
+        _stderr(f"error: {exc}")
+        return EXIT_INVALID
+    finally:
+        # the workers' CPU time is counted (in the phase) once they have ended
+        with step("stopping the workers", echo, "validate"):
+            runner.close()
 
     violations = 0
     infos = 0
@@ -337,8 +411,7 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     # (file, line, text): printed sorted by file and line once every article is
     # checked, so a curator reads them in the order of the files
     lines: list[tuple[str, int, str]] = []
-    for article, findings in validate_corpus(ds, corpus, settings, trusted, echo, cache,
-                                             graph_keys):
+    for article, findings in validated:
         fallback = article.file if article is not None else corpus_register_file(corpus)
         for finding in findings:
             if finding in said:
@@ -357,6 +430,7 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
                           f"{level}: {prefix}{format_finding(finding)}"))
             violations += finding.severity == "Violation"
     CACHE_COUNTS.update(mapped=list(cache.mapped), validated=list(cache.validated),
+                        parsed_files=parsed.parsed_files,
                         reused_graphs=cache.reused_graphs,
                         reused_findings=cache.reused_findings)
     ungrounded = ungrounded_tenures(ds, corpus, settings.base)

@@ -7,39 +7,48 @@ article holds its mapped graph and its validation findings, each under a key:
 * the graph's key hashes the code, the base IRI, the article's two files and the
   kind of every id it refers to (an id's IRI names its kind);
 * the findings' key hashes the graph's key, the ontology and shapes the build
-  validates with, and the part of the register the article is validated with
-  (:func:`newsgraph.pipeline.build.register_context`), so editing a register
-  record re-validates exactly the articles whose validation reads it.
+  validates with, and the hashes of the register records the article is
+  validated with (see :class:`RegisterHashes`), so editing a register record
+  re-validates exactly the articles whose validation reads it.
 
 An entry is used only if its own SHA-256 and its key match; a damaged, foreign
 or stale one is recomputed and overwritten, never trusted. The register's
-findings are cached the same way, keyed by the whole register graph.
+findings are cached the same way, keyed by every record's hash.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
-from collections.abc import Iterable, Sequence
+import pickle
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.term import Node
 
 from newsgraph import __version__, iris
+from newsgraph.iris import NG, ORG
 from newsgraph.pipeline.annotations import ArticleAnnotations, Corpus
 from newsgraph.pipeline.validation import Finding
 
 CACHE_DIR = ".newsgraph-cache"
+# how a tenure points at the person and the post it joins (see register_context)
+_POINTED_BY = frozenset({ORG.member, NG.post})
 FORMAT = 1
 # the code whose output is cached: a change to any of them invalidates every entry
 _CODE = ("annotations.py", "dates.py", "grounding.py", "mapping.py", "validation.py",
-         "build.py", "cache.py")
+         "build.py", "cache.py", "workers.py")
 
 
 def _sha(*parts: bytes | str) -> str:
@@ -51,10 +60,25 @@ def _sha(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+# libraries whose output is cached: another version may parse, map or validate
+# differently (pyshacl's findings, PyYAML's reading)
+_LIBRARIES = ("rdflib", "pyshacl", "pyyaml")
+
+
+def _library_versions() -> list[str]:
+    found = []
+    for name in _LIBRARIES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} ?")
+    return found
+
+
 def code_version() -> str:
     here = Path(__file__).parent
     return _sha(__version__, iris.__file__ and Path(iris.__file__).read_bytes(),
-                *((here / name).read_bytes() for name in _CODE))
+                *((here / name).read_bytes() for name in _CODE), *_library_versions())
 
 
 def files_version(folders: Sequence[Path]) -> str:
@@ -71,10 +95,50 @@ def graph_text(graph: Graph) -> str:
     return "".join(sorted(_nt_row(t) for t in graph))
 
 
-def read_graph(text: str) -> Graph:
-    graph = Graph()
-    W3CNTriplesParser(_Sink(graph)).parsestring(text)
+def read_graph(text: str, into: Graph | None = None) -> Graph:
+    """The triples of N-Triples ``text``, added to ``into`` (a new graph if None).
+
+    Parsed by Oxigraph, which is several times faster than rdflib's parser, then
+    made rdflib terms as rdflib's parser makes them. Where the two could differ
+    (a literal typed xsd:string, which Oxigraph does not tell from a plain one;
+    a language tag with capitals, which Oxigraph lower-cases; blank nodes)
+    rdflib's parser reads the text instead."""
+    graph = Graph() if into is None else into
+    try:
+        parsed = [] if (_XSD_STRING in text or "_:" in text or _UPPER_TAG.search(text)
+                        ) else list(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError:  # stricter than rdflib about what an IRI may hold
+        parsed = []
+    if not parsed and text.strip():
+        W3CNTriplesParser(_Sink(graph)).parsestring(text)
+        return graph
+    uris: dict[str, URIRef] = {}
+
+    def uri(node: ox.NamedNode) -> URIRef:
+        value = node.value
+        term = uris.get(value)
+        if term is None:
+            term = uris[value] = URIRef(value)
+        return term
+
+    add = graph.add
+    for triple in parsed:
+        o = triple.object
+        if isinstance(o, ox.NamedNode):
+            obj: Node = uri(o)
+        elif o.language:
+            obj = Literal(o.value, lang=o.language)
+        elif o.datatype == _OX_STRING:
+            obj = Literal(o.value)
+        else:
+            obj = Literal(o.value, datatype=uri(o.datatype))
+        add((uri(triple.subject), uri(triple.predicate), obj))
     return graph
+
+
+_XSD_STRING = "<http://www.w3.org/2001/XMLSchema#string>"
+_UPPER_TAG = re.compile(r'"@[A-Za-z0-9-]*[A-Z]')
+_OX_STRING = ox.NamedNode(_XSD_STRING[1:-1])
 
 
 class _Sink:
@@ -107,6 +171,53 @@ def referenced_ids(article: ArticleAnnotations) -> set[str]:
     return found
 
 
+def _record(node: Node) -> str:
+    """A register node's record: a node and its own sub-nodes (a tenure's
+    ``#interval``, ``#begin``, ``#end``) are one record."""
+    return str(node).split("#", 1)[0]
+
+
+class RegisterHashes:
+    """Per-record hashes of the register, computed once per build.
+
+    The part of the register an article is validated with
+    (:func:`newsgraph.pipeline.build.register_context`) is made of whole records:
+    those the article names, those they point to, and the tenures that point
+    at them. An article's findings key hashes those records' hashes, so no
+    article walks the register for its key, and editing a record re-validates
+    the articles whose validation reads it.
+    """
+
+    def __init__(self, register: Graph):
+        rows: dict[str, list[str]] = {}
+        self.points_to: dict[str, set[str]] = {}
+        self.pointed_by: dict[str, set[str]] = {}  # tenures, by org:member and ng:post
+        subjects = set(register.subjects(unique=True))
+        for triple in register:
+            s, p, o = triple
+            record = _record(s)
+            rows.setdefault(record, []).append(_nt_row(triple))
+            if isinstance(o, URIRef) and o in subjects:
+                other = _record(o)
+                if other != record:
+                    self.points_to.setdefault(record, set()).add(other)
+                    if p in _POINTED_BY:
+                        self.pointed_by.setdefault(other, set()).add(record)
+        self.hashes = {record: _sha(*sorted(lines)) for record, lines in rows.items()}
+        self.whole = _sha(*(f"{r} {h}" for r, h in sorted(self.hashes.items())))
+
+    def needed_by(self, article: Graph) -> str:
+        """The hash of every register record ``article``'s validation may read."""
+        named = {_record(n) for triple in article for n in (triple[0], triple[2])
+                 if isinstance(n, URIRef)}
+        seeds = named & self.hashes.keys()
+        needed = set(seeds)
+        for record in seeds:
+            needed |= self.points_to.get(record, set())
+            needed |= self.pointed_by.get(record, set())
+        return _sha(*(f"{r} {self.hashes[r]}" for r in sorted(needed)))
+
+
 class BuildCache:
     """The cache of one project; ``None`` folder: nothing is kept."""
 
@@ -127,11 +238,12 @@ class BuildCache:
         return _sha(self.code, article.slug, (folder / "article.txt").read_bytes(),
                     (folder / "annotations.yaml").read_bytes(), json.dumps(kinds))
 
-    def findings_key(self, graph_key: str, context: Graph) -> str:
-        return _sha(graph_key, self.trusted, graph_text(context))
+    def findings_key(self, graph_key: str, needed: str) -> str:
+        """``needed``: :meth:`RegisterHashes.needed_by` of the article's graph."""
+        return _sha(graph_key, self.trusted, needed)
 
-    def register_key(self, register: Graph) -> str:
-        return _sha(self.code, self.trusted, graph_text(register))
+    def register_key(self, hashes: RegisterHashes) -> str:
+        return _sha(self.code, self.trusted, hashes.whole)
 
     # ------------------------------------------------------------- entries
 
@@ -159,14 +271,68 @@ class BuildCache:
             return
         entry = {"format": FORMAT, "sha256": _sha(json.dumps(body, sort_keys=True)),
                  "body": body}
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(entry, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, path)  # a reader sees the old entry or the new one
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()  # a cache that cannot be written only costs time
+        _write(path, json.dumps(entry, sort_keys=True).encode("utf-8"))
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only what the annotation loader builds: strings, and its mappings
+    and lists that remember their line. Anything else in an entry is refused
+    (a cache file is not trusted to name code to run)."""
+
+    _ALLOWED = {("newsgraph.pipeline.annotations", "_Map"),
+                ("newsgraph.pipeline.annotations", "_Seq")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+        return super().find_class(module, name)
+
+
+class ParsedYaml:
+    """What each YAML file of ``seeds/`` parsed to, by the hash of its bytes.
+
+    Reading an unchanged annotation file is then unpickling what the loader
+    built, not parsing YAML again (parsing was most of reading ``seeds/``); the
+    checks that follow run on it as on a fresh parse. An entry is used only if
+    its key (the code and the file's bytes) and its own SHA-256 match.
+    """
+
+    def __init__(self, folder: Path | None, code: str):
+        self.folder = folder
+        self.code = code
+        self.parsed_files = 0  # how many were parsed rather than taken from here
+
+    def parsed(self, label: str, raw: bytes, parse: Callable[[], Any]) -> Any:
+        path = None if self.folder is None else (
+            self.folder / "yaml" / f"{hashlib.sha256(label.encode()).hexdigest()[:32]}.pickle")
+        key = _sha(self.code, label, raw).encode("ascii")
+        if path is not None:
+            try:
+                stored_key, digest, payload = path.read_bytes().split(b"\n", 2)
+                if stored_key == key and digest == hashlib.sha256(payload).hexdigest().encode():
+                    return _Unpickler(io.BytesIO(payload)).load()
+            except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError,
+                    TypeError, IndexError):
+                pass  # recomputed below
+        value = parse()
+        self.parsed_files += 1
+        if path is not None:
+            # pickled before anyone changes it (the loader takes unreviewed records out)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            _write(path, key + b"\n" + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+                   + payload)
+        return value
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # a reader sees the old entry or the new one
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a cache that cannot be written only costs time
 
 
 def findings_to_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:

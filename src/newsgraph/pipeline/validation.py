@@ -13,6 +13,8 @@ remote graph or endpoint.
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -20,7 +22,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.graph import ConjunctiveGraph
@@ -367,35 +368,176 @@ def _findings(report: Graph, trusted: Trusted) -> list[Finding]:
     return found
 
 
-def _run(data: Graph, shapes: Graph, ontology: Graph, inplace: bool) -> Graph:
+# --------------------------------------------------------------------------
+# Speed: what is the same for every run is done once per process
+# --------------------------------------------------------------------------
+#
+# A build validates thousands of small graphs with the same shapes. Profiled on
+# a synthetic corpus, a pyshacl.validate call spent about half its time on work
+# that does not depend on the data: harvesting the shapes, copying the ontology
+# into the data (pyshacl's "inoculation", the same triples every time), and, per
+# SPARQL constraint and focus node, collecting the shapes' prefixes and checking
+# and rewriting the same query text with regular expressions. The helpers below
+# keep each of those results for the process. They are memoised versions of
+# pyshacl's own functions (pinned in pyproject.toml), so the results are the
+# same; tests/pipeline/test_linear_validation.py compares every shape fixture
+# with the reference path.
+
+# nodes a run must not take as focus nodes of a top-level shape (see _run)
+_SKIP_FOCUS: contextvars.ContextVar[frozenset[Node] | None] = contextvars.ContextVar(
+    "newsgraph_skip_focus", default=None)
+_PATCHED = False
+
+
+def _patch_pyshacl() -> None:
+    """Memoise pyshacl's data-independent helpers, and let a run skip focus nodes."""
+    global _PATCHED
+    if _PATCHED:
+        return
+    _PATCHED = True
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+    from pyshacl.shape import Shape
+
+    check_invalid = SPARQLQueryHelper.check_invalid_sparql
+    collect_prefixes = SPARQLQueryHelper.collect_prefixes
+    pre_bind = SPARQLQueryHelper.pre_bind_variables
+    focus_nodes = Shape.focus_nodes
+    checked: set[tuple] = set()
+    prefixes: dict[tuple, tuple[Graph, dict]] = {}
+    bound: dict[tuple, tuple[Graph, tuple[bool, bool, bool, str]]] = {}
+
+    def check_invalid_sparql(self, sparql_text, valuenode=None, extravars=None):  # type: ignore[no-untyped-def]
+        # a pure function of its arguments' text; it raises on a bad query, and
+        # only a query that passed is remembered
+        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+        if key not in checked:
+            check_invalid(self, sparql_text, valuenode=valuenode, extravars=extravars)
+            checked.add(key)
+        return True
+
+    def memo_collect_prefixes(self):  # type: ignore[no-untyped-def]
+        graph = self.shape.sg.graph
+        key = (id(graph), self.node)
+        if key not in prefixes:
+            collect_prefixes(self)
+            # the graph is kept with its entry, so its id is not reused
+            prefixes[key] = (graph, dict(self.prefixes))
+        else:
+            self.prefixes.update(prefixes[key][1])
+
+    def pre_bind_variables(self, thisnode, valuenode=None, extravars=None):  # type: ignore[no-untyped-def]
+        graph = self.shape.sg.graph
+        key = (id(graph), self.node, self.shape.node, self.select_text,
+               valuenode is not None, bool(valuenode), frozenset(extravars or ()))
+        entry = bound.get(key)
+        if entry is None:
+            self.check_invalid_sparql(self.select_text, valuenode=valuenode,
+                                      extravars=extravars)
+            binds, text = pre_bind(self, thisnode, valuenode=valuenode, extravars=extravars)
+            flags = ("this" in binds, "value" in binds, "currentShape" in binds)
+            bound[key] = entry = (graph, (*flags, text))
+        has_this, has_value, has_shape, text = entry[1]
+        binds = {}
+        if has_this:
+            binds["this"] = thisnode
+        if has_value:
+            binds["value"] = valuenode
+        if has_shape:
+            binds["currentShape"] = self.shape.node
+        return binds, text
+
+    def filtered_focus_nodes(self, target_graph, debug=False):  # type: ignore[no-untyped-def]
+        found = focus_nodes(self, target_graph, debug=debug)
+        skip = _SKIP_FOCUS.get()
+        return found if skip is None else {n for n in found if n not in skip}
+
+    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql
+    SPARQLQueryHelper.collect_prefixes = memo_collect_prefixes
+    SPARQLQueryHelper.pre_bind_variables = pre_bind_variables
+    Shape.focus_nodes = filtered_focus_nodes
+
+
+@dataclass
+class _Engine:
+    """pyshacl's view of one shapes graph, built once: its harvested shapes, and
+    the ontology triples pyshacl would copy into every data graph."""
+
+    shapes: object  # pyshacl.shapes_graph.ShapesGraph
+    source: Graph
+    ontology: list[tuple[Node, Node, Node]]
+    has_rules: bool
+
+
+_ENGINES: dict[tuple[int, int], tuple[Graph, Graph, _Engine]] = {}
+_LOGGER = logging.getLogger("newsgraph.validation")
+
+
+def _engine(shapes: Graph, ontology: Graph) -> _Engine:
+    key = (id(shapes), id(ontology))
+    entry = _ENGINES.get(key)
+    if entry is None:
+        from pyshacl.graph_abstraction import DataGraph
+        from pyshacl.rdfutil.inoculate import inoculate
+        from pyshacl.shapes_graph import ShapesGraph
+
+        _patch_pyshacl()
+        mixed = inoculate(DataGraph.from_rdflib(Graph()), ontology)
+        engine = _Engine(shapes=ShapesGraph(shapes, False, _LOGGER), source=shapes,
+                         ontology=list(mixed.impl),
+                         has_rules=(None, SH.rule, None) in shapes)
+        # the graphs are kept with the entry, so their ids are not reused
+        _ENGINES[key] = entry = (shapes, ontology, engine)
+    return entry[2]
+
+
+def _run(data: Graph, shapes: Graph, ontology: Graph, inplace: bool,
+         skip_focus: frozenset[Node] | None = None) -> Graph:
+    """pyshacl's report for ``data``, as ``pyshacl.validate`` would give it with
+    these options. ``skip_focus``: nodes no top-level shape takes as its focus
+    (their findings would be dropped by the caller anyway); a node is still
+    checked where another node's shape reaches it (sh:node, sh:class ...).
+    Ignored for shapes with SHACL rules, whose targets say where rules apply."""
+    from pyshacl.graph_abstraction import DataGraph
+    from pyshacl.validator import Validator
+
+    engine = _engine(shapes, ontology)
     with _LOCK:
-        _, report, _ = pyshacl.validate(
-            data,
+        target = data if inplace else _PreparedQueryGraph()
+        if not inplace:
+            for triple in data:
+                target.add(triple)
+        for triple in engine.ontology:
+            target.add(triple)
+        validator = Validator(
+            DataGraph.from_rdflib(target),
             shacl_graph=shapes,
-            ont_graph=ontology,
-            inference="none",
-            advanced=True,
-            allow_infos=True,
-            allow_warnings=True,
-            abort_on_first=False,
-            do_owl_imports=False,
-            meta_shacl=False,
-            js=False,
-            inplace=inplace,
+            ont_graph=None,
+            options={"inference": "none", "advanced": True, "allow_infos": True,
+                     "allow_warnings": True, "abort_on_first": False, "inplace": True,
+                     "use_js": False, "logger": _LOGGER},
         )
+        validator.shacl_graph = engine.shapes  # harvested once, not once per run
+        token = _SKIP_FOCUS.set(skip_focus if skip_focus and not engine.has_rules else None)
+        try:
+            _, report, _ = validator.run()
+        finally:
+            _SKIP_FOCUS.reset(token)
     return report
 
 
-def validate_with(data: Graph, trusted: Trusted) -> ValidationReport:
+def validate_with(data: Graph, trusted: Trusted,
+                  skip_focus: frozenset[Node] | None = None) -> ValidationReport:
     """Validate ``data`` with the shipped shapes, then, on their own, the project's.
 
     Two runs, so that no statement in a project file can remove, weaken or
     retarget a shipped shape: the shipped run is exactly what it would be
     without a project. The report is the union of both runs' findings.
+    ``skip_focus``: nodes the shipped shapes need not report on (see ``_run``).
     """
     clean, refused = _split_vocabulary(data, trusted.ontology)
-    # `clean` is our own copy; pyshacl still copies to mix in the ontology
-    reports = [_run(clean, trusted.shapes, trusted.ontology, inplace=True)]
+    # `clean` is our own copy: the ontology is added to it in place
+    reports = [_run(clean, trusted.shapes, trusted.ontology, inplace=True,
+                    skip_focus=skip_focus)]
     if len(trusted.project_shapes):
         # a copy: the project's SHACL rules (sh:rule) may add triples to what they see
         reports.append(_run(clean, trusted.project_shapes, trusted.ontology, inplace=False))
