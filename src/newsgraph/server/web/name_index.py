@@ -115,15 +115,21 @@ def build_index(select: Any, base: str) -> dict[str, Entry]:
     ``select(query)`` runs a SPARQL SELECT and yields dicts of variable -> str.
     """
     entries: dict[str, Entry] = {}
-    # the main name first (schema:name / skos:prefLabel), then alternatives
-    for row in sorted(select(_NAMES), key=lambda r: ("alt" in r, r["name"])):
-        iri = row["s"]
+
+    def entry_of(iri: str) -> Entry | None:
+        """The entry of a thing (made on first sight); None for a sub-node or another IRI."""
         found = iris.split_thing(iri, base)
         if found is None or "#" in iri:
-            continue
-        entry = entries.get(iri)
+            return None
+        if iri not in entries:
+            entries[iri] = Entry(iri, *found)
+        return entries[iri]
+
+    # the main name first (schema:name / skos:prefLabel), then alternatives
+    for row in sorted(select(_NAMES), key=lambda r: ("alt" in r, r["name"])):
+        entry = entry_of(row["s"])
         if entry is None:
-            entry = entries[iri] = Entry(iri, *found)
+            continue
         if row["name"] not in entry.names:
             entry.names.append(row["name"])
     for row in select(_FACTS):
@@ -146,13 +152,9 @@ def build_index(select: Any, base: str) -> dict[str, Entry]:
                 entry.locations.append(place)
             entry.date = row.get("date") or entry.date
     for row in sorted(select(_TEXTS), key=lambda r: (r["text"], r.get("speaker", ""))):
-        iri = row["s"]
-        found = iris.split_thing(iri, base)
-        if found is None or "#" in iri:
-            continue
-        entry = entries.get(iri)
+        entry = entry_of(row["s"])
         if entry is None:
-            entry = entries[iri] = Entry(iri, *found)
+            continue
         if row["text"] not in entry.texts:
             entry.texts.append(row["text"])
         if row.get("speaker") and row["speaker"] not in entry.speakers:
