@@ -82,7 +82,8 @@ def main() -> int:
     real_read_yaml = annotations.read_yaml
     parsed: dict[tuple[str, str], Any] = {}
 
-    def read_yaml(path: Path, label: str) -> Any:
+    def read_yaml(path: Path, label: str, cache: object = None) -> Any:
+        # the build's parsed-file cache is not used here: this copy is the cache
         rel = path.relative_to(project).as_posix()
         if path.read_bytes() != originals.get(rel):
             return real_read_yaml(path, label)
