@@ -202,28 +202,43 @@ def _q(text: str) -> str:
     return _P + text.strip() + "\n"
 
 
-def _date_of(near: Near, interval: str | None, edge: str) -> str | None:
-    instant = near.one(interval, TIME + edge)
-    return near.one(instant, TIME + "inXSDDate")
+@dataclass(frozen=True)
+class Tenure:
+    iri: str
+    person: str | None
+    post: str | None
+    organization: str | None
+    start: str | None
+    end: str | None
+
+
+def _tenures(near: Near, tenures: list[str]) -> list[Tenure]:
+    """Office holdings with their dates, read a step at a time for all of them
+    at once (holdings, their intervals, the intervals' instants)."""
+    near.load(tenures)
+    intervals = {ten: near.one(ten, ORG + "memberDuring") for ten in tenures}
+    near.load([i for i in intervals.values() if i])
+    edges = {(ten, edge): near.one(intervals[ten], TIME + edge)
+             for ten in tenures for edge in ("hasBeginning", "hasEnd")}
+    near.load([i for i in edges.values() if i])
+    return [Tenure(ten, near.one(ten, ORG + "member"), near.one(ten, NG + "post"),
+                   near.one(ten, ORG + "organization"),
+                   near.one(edges[(ten, "hasBeginning")], TIME + "inXSDDate"),
+                   near.one(edges[(ten, "hasEnd")], TIME + "inXSDDate")) for ten in tenures]
 
 
 def _person(release: OpenRelease, iri: str, link: _Linker) -> Card:
     near, t = Near(release), sparql_term(ox.NamedNode(iri))
     card = Card("person")
-    tenures = near.pointing(ORG + "member", iri)
-    near.load(tenures)
+    tenures = _tenures(near, near.pointing(ORG + "member", iri))
     held = set(near.all(iri, ORG + "holds"))
-    intervals = {ten: near.one(ten, ORG + "memberDuring") for ten in tenures}
-    near.load([i for i in intervals.values() if i])
     offices: list[tuple[str, str | None, str | None]] = []  # post, start, end
     for ten in tenures:
-        post = near.one(ten, NG + "post")
-        if post:
-            held.discard(post)
-            offices.append((post, _date_of(near, intervals[ten], "hasBeginning"),
-                            _date_of(near, intervals[ten], "hasEnd")))
+        if ten.post:
+            held.discard(ten.post)
+            offices.append((ten.post, ten.start, ten.end))
     offices += [(post, None, None) for post in sorted(held)]
-    organisations = [o for o in (near.one(ten, ORG + "organization") for ten in tenures) if o]
+    organisations = [ten.organization for ten in tenures if ten.organization]
     places = near.follow(organisations, SCHEMA + "location")
     near.load({p for ps in places.values() for p in ps})
     countries = sorted({p for ps in places.values() for p in ps
@@ -418,13 +433,8 @@ def _organization(release: OpenRelease, iri: str, link: _Linker) -> Card:
     if wheres:
         card.facts.append((LABELS["located_in"], [Item(names.get(w, w), link.href(w))
                                                   for w in wheres]))
-    tenures = near.pointing(ORG + "organization", iri)
-    near.load(tenures)
-    rows = []
-    for ten in tenures:
-        interval = near.one(ten, ORG + "memberDuring")
-        rows.append((near.one(ten, ORG + "member"), near.one(ten, NG + "post"),
-                     _date_of(near, interval, "hasBeginning"), _date_of(near, interval, "hasEnd")))
+    rows = [(ten.person, ten.post, ten.start, ten.end)
+            for ten in _tenures(near, near.pointing(ORG + "organization", iri))]
     names = near.names({x for r in rows for x in r[:2] if x})
     items = [Item(names.get(p, p), link.href(p), " · ".join(
         x for x in (names.get(post or "", ""), _span(start, end)) if x))
@@ -469,13 +479,8 @@ def _post(release: OpenRelease, iri: str, link: _Linker) -> Card:
     if orgs:
         names = near.names(orgs)
         card.facts.append((LABELS["held_in"], [Item(names.get(o, o), link.href(o)) for o in orgs]))
-    tenures = near.pointing(NG + "post", iri)
-    near.load(tenures)
-    rows = []
-    for ten in tenures:
-        interval = near.one(ten, ORG + "memberDuring")
-        rows.append((near.one(ten, ORG + "member"), _date_of(near, interval, "hasBeginning"),
-                     _date_of(near, interval, "hasEnd")))
+    rows = [(ten.person, ten.start, ten.end)
+            for ten in _tenures(near, near.pointing(NG + "post", iri))]
     rows += [(p, None, None) for p in near.pointing(ORG + "holds", iri)]
     names = near.names({r[0] for r in rows if r[0]})
     holders: dict[str, Item] = {}
