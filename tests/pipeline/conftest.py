@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def bench_build() -> ModuleType:
+    """bench/bench_build.py, whose corpus generator writes synthetic articles in
+    the real seed format (the build tests use it for corpora larger than the seeds)."""
+    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "bench_build.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
 @pytest.fixture

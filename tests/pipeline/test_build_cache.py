@@ -4,7 +4,6 @@ damaged or foreign entry is recomputed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -14,24 +13,18 @@ import pytest
 from newsgraph.config import load_settings
 from newsgraph.pipeline import build
 from newsgraph.pipeline.cache import CACHE_DIR
+from pipeline.conftest import bench_build
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 N = 8  # articles 1 and 7 share person-1, as every sixth article shares one
 
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "bench_build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
-    _bench().generate(root, N)
+    bench_build().generate(root, N)
     return root
 
 
@@ -65,7 +58,7 @@ def test_a_rebuild_touches_only_the_edited_article_and_publishes_what_a_clean_bu
     assert len(first["mapped"]) == N and len(first["validated"]) == N
     again = run(corpus)
     assert again["mapped"] == [] and again["validated"] == []
-    _bench().edit_one(corpus, N)
+    bench_build().edit_one(corpus, N)
     edited = f"article-{N // 2:05d}"
     counts = run(corpus)
     assert counts["mapped"] == [edited] and counts["validated"] == [edited]

@@ -5,7 +5,6 @@ never trusted."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import pickle
 import shutil
@@ -16,22 +15,16 @@ import pytest
 from newsgraph.config import load_settings
 from newsgraph.pipeline import build
 from newsgraph.pipeline.cache import CACHE_DIR
+from pipeline.conftest import bench_build
 
-REPO = Path(__file__).resolve().parents[2]
 N = 6
 
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "bench_build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
-    _bench().generate(root, N)
+    bench_build().generate(root, N)
     return root
 
 

@@ -3,7 +3,6 @@ messages, in the same order, wherever the articles are validated."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import socket
@@ -14,15 +13,7 @@ import pytest
 from newsgraph.config import load_settings
 from newsgraph.pipeline import build
 from newsgraph.pipeline.cache import CACHE_DIR
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "bench_build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+from pipeline.conftest import bench_build
 
 
 def release_of(dist: Path) -> tuple[str, dict[str, bytes]]:
@@ -45,7 +36,7 @@ def build_with(root: Path, capsys, **how) -> tuple[int, str, Path]:
 @pytest.fixture
 def synthetic(tmp_path: Path) -> Path:
     root = tmp_path / "synthetic"
-    _bench().generate(root, 7)
+    bench_build().generate(root, 7)
     return root
 
 
