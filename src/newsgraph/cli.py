@@ -234,13 +234,29 @@ def draft(ctx: click.Context, article_dir: Path, fmt: str, write: bool) -> None:
 @click.option("--sparql-timeout", type=float, help="Seconds a SPARQL query may run (default 10).")
 @click.option("--service-allow", multiple=True,
               help="A SERVICE endpoint queries may call (repeatable; none by default).")
+@click.option("--store", "store_url", metavar="URL",
+              help="Read the data from this external SPARQL store's query endpoint, into "
+                   "which `newsgraph publish --to URL` loaded the release of --data.")
+@click.option("--dialect", "dialect_name", default="auto", show_default=True,
+              type=click.Choice(["auto", "oxigraph", "virtuoso", "generic"]),
+              help="The store's engine (auto: recognised by its Server header).")
+@click.option("--gsp", "gsp_url", metavar="URL",
+              help="The store's Graph Store Protocol endpoint (default: the dialect's).")
+@click.option("--credentials", type=click.Path(dir_okay=False, path_type=Path),
+              help="A private file holding user:password for the store (default: "
+                   "NEWSGRAPH_STORE_CREDENTIALS, or NEWSGRAPH_STORE_USER and "
+                   "NEWSGRAPH_STORE_PASSWORD; none: reads are anonymous).")
+@click.option("--max-rows", type=click.IntRange(min=1),
+              help="The store's cap on the rows of an answer, when not the engine's default "
+                   "(Virtuoso: ResultSetMaxRows, 10000).")
 @project_option
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: int,
           serve_base: str | None, no_build: bool, sparql_timeout: float | None,
-          service_allow: tuple[str, ...]) -> None:
+          service_allow: tuple[str, ...], store_url: str | None, dialect_name: str,
+          gsp_url: str | None, credentials: Path | None, max_rows: int | None) -> None:
     """Serve the dataset: linked data, HTML pages and the SPARQL endpoint."""
-    from newsgraph.server.serve import has_dataset, run_server
+    from newsgraph.server.serve import StoreOptions, has_dataset, run_server
 
     if serve_base is not None and not serve_base.endswith("/"):
         serve_base += "/"
@@ -265,8 +281,11 @@ def serve(ctx: click.Context, host: str, port: int, data: Path | None, workers: 
         if status != 0:
             click.echo("error: the build failed, so there is nothing to serve", err=True)
             sys.exit(status)
+    store = None
+    if store_url is not None:
+        store = StoreOptions(store_url, dialect_name, gsp_url, credentials, max_rows)
     sys.exit(run_server(settings, host=host, port=port, data=data, workers=workers,
-                        asked_base=asked_base))
+                        asked_base=asked_base, store=store))
 
 
 

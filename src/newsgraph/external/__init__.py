@@ -14,7 +14,12 @@ from newsgraph.external.dialects import (
     Virtuoso,
     dialect_named,
 )
-from newsgraph.external.errors import ExternalStoreError, TruncatedAnswer
+from newsgraph.external.errors import (
+    ExternalStoreError,
+    QueryRejected,
+    StoreTimeout,
+    TruncatedAnswer,
+)
 
 __all__ = [
     "DIALECTS",
@@ -23,7 +28,9 @@ __all__ = [
     "Endpoints",
     "ExternalStoreError",
     "Oxigraph",
+    "QueryRejected",
     "StoreClient",
+    "StoreTimeout",
     "TruncatedAnswer",
     "Virtuoso",
     "dialect_named",

@@ -34,7 +34,12 @@ from newsgraph.external.dialects import (
     Endpoints,
     dialect_for_server,
 )
-from newsgraph.external.errors import ExternalStoreError, TruncatedAnswer
+from newsgraph.external.errors import (
+    ExternalStoreError,
+    QueryRejected,
+    StoreTimeout,
+    TruncatedAnswer,
+)
 from newsgraph.external.nquads import GraphBody
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -76,8 +81,11 @@ class StoreClient:
 
     def __init__(self, endpoints: Endpoints, dialect: Dialect,
                  credentials: Credentials | None = None,
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+                 timeout_s: float = DEFAULT_TIMEOUT_S, auth_reads: bool = False) -> None:
         self.endpoints = endpoints
+        # reads are anonymous unless the store wants credentials for them too
+        # (serve --store of a store behind an authenticating proxy)
+        self.auth_reads = auth_reads
         self.dialect = dialect
         self.timeout_s = timeout_s
         self._session = requests.Session()
@@ -98,18 +106,20 @@ class StoreClient:
     # ------------------------------------------------------------------ HTTP
 
     def _request(self, method: str, url: str, what: str, *, write: bool = False,
-                 ok: Sequence[int] = (200, 201, 204), **kwargs: Any) -> requests.Response:
+                 ok: Sequence[int] = (200, 201, 204), timeout_s: float | None = None,
+                 **kwargs: Any) -> requests.Response:
+        wait = self.timeout_s if timeout_s is None else timeout_s
         try:
             response = self._session.request(
-                method, url, auth=self._auth if write else None,
-                timeout=(CONNECT_TIMEOUT_S, self.timeout_s), **kwargs)
+                method, url, auth=self._auth if write or self.auth_reads else None,
+                timeout=(min(CONNECT_TIMEOUT_S, wait), wait), **kwargs)
         except requests.exceptions.ConnectTimeout:
             raise ExternalStoreError(f"cannot reach the store at {url} to {what}: no "
                                      f"connection within {CONNECT_TIMEOUT_S:g} s") from None
         except requests.exceptions.Timeout:
-            raise ExternalStoreError(f"the store at {url} did not answer within "
-                                     f"{self.timeout_s:g} s to {what}; give it more time "
-                                     "(--timeout) or a smaller load") from None
+            raise StoreTimeout(f"the store at {url} did not answer within {wait:g} s to "
+                               f"{what}; give it more time (--timeout) or a smaller load"
+                               ) from None
         except requests.exceptions.ConnectionError as exc:
             reason = "connection refused" if "refused" in str(exc).lower() else \
                 _SPACE.sub(" ", str(exc.args[0] if exc.args else exc))[:160]
@@ -126,8 +136,11 @@ class StoreClient:
                     not write else "check the user, the password and its rights")
             raise ExternalStoreError(f"the store at {url} refused to {what} ({status}): {hint}")
         why = _why(response)
-        raise ExternalStoreError(f"the store at {url} answered {status} to {what}"
-                                 + (f": {why}" if why else ""))
+        # a query the engine cannot parse or evaluate is the query's fault
+        kind = QueryRejected if status == 400 and url == self.endpoints.query else \
+            ExternalStoreError
+        raise kind(f"the store at {url} answered {status} to {what}"
+                   + (f": {why}" if why else ""))
 
     def server_header(self) -> str:
         """The ``Server`` header of the query endpoint (for --dialect auto)."""
@@ -137,13 +150,61 @@ class StoreClient:
 
     # ------------------------------------------------------------- SPARQL
 
-    def _query(self, query: str, accept: str, has_dataset: bool,
-               union: bool) -> requests.Response:
+    def _query(self, query: str, accept: str, has_dataset: bool, union: bool,
+               dataset: tuple[Sequence[str], Sequence[str]] | None = None,
+               timeout_s: float | None = None) -> requests.Response:
         params: dict[str, str] = {}
-        if union:
+        if union and dataset is None:
             query, params = self.dialect.union_query(query, has_dataset)
+        form: dict[str, Any] = {"query": query}
+        if dataset is not None:  # the protocol's dataset replaces the query's
+            form["default-graph-uri"] = list(dataset[0])
+            form["named-graph-uri"] = list(dataset[1])
+        if timeout_s is not None:
+            params = {**params, **self.dialect.timeout_params(timeout_s)}
         return self._request("POST", self.endpoints.query, "run a query", params=params,
-                             data={"query": query}, headers={"Accept": accept})
+                             data=form, headers={"Accept": accept}, timeout_s=timeout_s)
+
+    def solutions(self, query: str, *, has_dataset: bool = False, union: bool = True,
+                  dataset: tuple[Sequence[str], Sequence[str]] | None = None,
+                  timeout_s: float | None = None, limit: int | None = None,
+                  ) -> ox.QuerySolutions | ox.QueryBoolean:
+        """The answer to a SELECT or an ASK as pyoxigraph reads it from SPARQL
+        JSON results (the types the embedded store answers), refused when the
+        store may have cut it. ``dataset``: the protocol's default and named
+        graphs, which replace the query's; ``timeout_s``: the wait, also asked
+        of the engine where its dialect knows how."""
+        response = self._query(query, SPARQL_JSON, has_dataset, union, dataset, timeout_s)
+        try:
+            answer = response.json()
+            rows = None if "boolean" in answer else len(answer["results"]["bindings"])
+            if rows is not None and "__ASK_RETVAL" in answer.get("head", {}).get("vars", ()):
+                # Virtuoso's ASK (see its dialect): a boolean, as the protocol says
+                value = "true" if self.dialect.ask_result(answer) else "false"
+                return ox.parse_query_results(f'{{"head":{{}},"boolean":{value}}}',
+                                              format=ox.QueryResultsFormat.JSON)
+            parsed = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        except (ValueError, KeyError, TypeError, IndexError, SyntaxError):
+            raise ExternalStoreError(f"the store at {self.endpoints.query} sent no SPARQL JSON "
+                                     "results to a query") from None
+        self._check_complete(response, rows or 0, limit)
+        return parsed
+
+    def triples(self, query: str, *, has_dataset: bool = False, union: bool = True,
+                dataset: tuple[Sequence[str], Sequence[str]] | None = None,
+                timeout_s: float | None = None, limit: int | None = None) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE (see :meth:`solutions`)."""
+        response = self._query(query, NTRIPLES, has_dataset, union, dataset, timeout_s)
+        return self._triples_of(response, limit)
+
+    def _triples_of(self, response: requests.Response, limit: int | None) -> list[ox.Triple]:
+        try:
+            triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as exc:
+            raise ExternalStoreError(f"the store at {self.endpoints.query} sent N-Triples "
+                                     f"that do not parse: {exc}") from None
+        self._check_complete(response, len(triples), limit)
+        return triples
 
     def select(self, query: str, *, has_dataset: bool = False, union: bool = True,
                limit: int | None = None) -> list[dict[str, Any]]:
@@ -170,18 +231,15 @@ class StoreClient:
                   limit: int | None = None) -> list[ox.Triple]:
         """The triples of a CONSTRUCT (asked as N-Triples, which every engine
         writes), refused when the store may have cut them."""
-        response = self._query(query, NTRIPLES, has_dataset, union)
-        try:
-            triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
-        except SyntaxError as exc:
-            raise ExternalStoreError(f"the store at {self.endpoints.query} sent N-Triples "
-                                     f"that do not parse: {exc}") from None
-        self._check_complete(response, len(triples), limit)
-        return triples
+        return self._triples_of(self._query(query, NTRIPLES, has_dataset, union), limit)
 
     def _check_complete(self, response: requests.Response, rows: int,
                         limit: int | None) -> None:
         headers = {k.lower(): v for k, v in response.headers.items()}
+        stopped = self.dialect.interrupted(headers)
+        if stopped:
+            raise StoreTimeout(f"refused an incomplete answer from {self.endpoints.query}: "
+                               f"{stopped}")
         why = self.dialect.truncated(headers, rows, limit)
         if why:
             raise TruncatedAnswer(f"refused an incomplete answer from {self.endpoints.query}: "
@@ -222,6 +280,26 @@ class StoreClient:
         if response.status_code == 404:
             return None
         return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+
+    def read_graph(self, iri: str, expected: int | None = None) -> list[ox.Triple] | None:
+        """The triples of graph ``iri`` read without credentials (the dialect's
+        reading endpoint), None when the store has no such graph. With
+        ``expected`` (the release's count), an answer of another length is
+        refused: a GSP answer carries no sign of being cut."""
+        url = self.dialect.read_gsp(self.endpoints)
+        response = self._request("GET", url, f"read graph <{iri}>", params=self._graph(iri),
+                                 headers={"Accept": NTRIPLES}, ok=(200, 404))
+        if response.status_code == 404:
+            return None
+        try:
+            triples = list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+        except SyntaxError as exc:
+            raise ExternalStoreError(f"the store at {url} sent N-Triples that do not parse: "
+                                     f"{exc}") from None
+        if expected is not None and len(triples) != expected:
+            raise TruncatedAnswer(f"refused graph <{iri}> from {url}: {len(triples)} triples "
+                                  f"where the release has {expected}")
+        return triples
 
     def has_graph(self, iri: str) -> bool:
         """Whether the store holds graph ``iri``: GSP ``HEAD``, or an ASK where
@@ -316,7 +394,8 @@ class StoreClient:
 
 def open_client(query_url: str, *, dialect: Dialect | None = None, update_url: str | None = None,
                 gsp_url: str | None = None, credentials: Credentials | None = None,
-                timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int | None = None) -> StoreClient:
+                timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int | None = None,
+                auth_reads: bool = False) -> StoreClient:
     """A client of the store whose query endpoint is ``query_url``; without a
     dialect, the engine is recognised by its ``Server`` header. ``max_rows``:
     the store's cap on answers where it is not the engine's default."""
@@ -336,5 +415,5 @@ def open_client(query_url: str, *, dialect: Dialect | None = None, update_url: s
     if max_rows is not None:
         dialect = dataclasses.replace(dialect, max_rows=max_rows)
     return StoreClient(dialect.endpoints(query_url, update_url, gsp_url), dialect,
-                       credentials, timeout_s)
+                       credentials, timeout_s, auth_reads)
 

@@ -95,6 +95,20 @@ class Dialect:
         its own graphs (``FROM``/``FROM NAMED``), which must then be honoured."""
         return query, {}
 
+    def read_gsp(self, endpoints: Endpoints) -> str:
+        """Where a graph is read by the Graph Store Protocol without credentials."""
+        return endpoints.gsp
+
+    def timeout_params(self, seconds: float) -> dict[str, str]:
+        """Protocol parameters asking the engine itself to stop a query after
+        ``seconds`` (None known: only the HTTP timeout bounds the wait, and the
+        engine's own configured limit, if any, the work)."""
+        return {}
+
+    def interrupted(self, headers: dict[str, str]) -> str | None:
+        """Why an answer the engine sent is one it cut at a time limit, or None."""
+        return None
+
     def ask_result(self, answer: Any) -> bool:
         """The boolean of an ASK answered in SPARQL JSON results."""
         value = answer["boolean"]
@@ -230,6 +244,21 @@ class Virtuoso(Dialect):
         # without big-data-const the engine turns each triple into SQL and
         # refuses an update of more than 10,000 lines of it (a few thousand triples)
         return "define sql:big-data-const 1\n" + super().replace_update(graphs)
+
+    def read_gsp(self, endpoints: Endpoints) -> str:
+        # reads need no digest: the same service without "-auth" answers GET
+        return endpoints.gsp[:-len("-auth")] if endpoints.gsp.endswith("-auth") else endpoints.gsp
+
+    def timeout_params(self, seconds: float) -> dict[str, str]:
+        # milliseconds; past it the engine answers 200 with what it has found so
+        # far and X-SQL-State S1TAT ("anytime" queries): see interrupted()
+        return {"timeout": str(max(1, int(seconds * 1000)))}
+
+    def interrupted(self, headers: dict[str, str]) -> str | None:
+        if headers.get("x-sql-state", "").strip().upper() == "S1TAT":
+            return ("the store stopped the query at its time limit and sent an incomplete "
+                    "answer (Virtuoso's X-SQL-State S1TAT)")
+        return None
 
     def ask_result(self, answer: Any) -> bool:
         # Virtuoso 7.2 answers an ASK as a SELECT of one variable, __ASK_RETVAL,

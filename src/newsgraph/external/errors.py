@@ -10,3 +10,12 @@ class ExternalStoreError(Exception):
 
 class TruncatedAnswer(ExternalStoreError):
     """The store answered, but the answer may be cut short (never serve it as complete)."""
+
+
+class StoreTimeout(ExternalStoreError):
+    """The store did not finish in time: no answer, or (Virtuoso's "anytime"
+    queries) an answer the engine says it cut at its time limit."""
+
+
+class QueryRejected(ExternalStoreError):
+    """The store answered 400 to a query: the query's fault, not the store's."""

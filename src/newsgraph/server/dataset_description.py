@@ -30,7 +30,7 @@ def statistics(release: OpenRelease, base: str) -> Statistics:
     single served file has none, so its are counted from its store here."""
     if release.statistics is not None:
         return stats_from_json(release.statistics)
-    return count_statistics(release.store, base)
+    return count_statistics(release.store, base)  # a file is always in an embedded store
 
 
 def _iri(value: str) -> ox.NamedNode:

@@ -46,6 +46,7 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -59,9 +60,11 @@ from gunicorn.http.wsgi import default_environ
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from newsgraph.config import Settings
+from newsgraph.external import ExternalStoreError, dialect_named, find_credentials, open_client
 from newsgraph.release import looks_like_release
+from newsgraph.server.backends import check_store_holds
 from newsgraph.server.sparql import pool
-from newsgraph.server.store import DataError, open_data
+from newsgraph.server.store import DataError, RemoteSpec, open_data
 
 THREADS_PER_WORKER = 4
 # The stop budget is 2 s. A SPARQL query may go on for this long after SIGTERM...
@@ -197,11 +200,12 @@ class NewsgraphServer(BaseApplication):  # type: ignore[misc]
     """gunicorn run programmatically with our options (no command line, no config file)."""
 
     def __init__(self, settings: Settings, data: Path, options: dict[str, Any],
-                 verified: Path | None = None) -> None:
+                 verified: Path | None = None, remote: RemoteSpec | None = None) -> None:
         self.settings = settings
         self.data = data
         self.options = options
         self.verified = verified
+        self.remote = remote
         super().__init__()
 
     def load_config(self) -> None:
@@ -213,7 +217,7 @@ class NewsgraphServer(BaseApplication):  # type: ignore[misc]
         # called in each worker after the fork (preload_app is off)
         from newsgraph.server.web import create_app
 
-        app = create_app(self.settings, self.data, fallback=self.verified)
+        app = create_app(self.settings, self.data, fallback=self.verified, remote=self.remote)
         # open the data now rather than on the first request
         app.extensions["newsgraph"].data.current()
         return app
@@ -576,24 +580,77 @@ def has_dataset(source: Path) -> bool:
     return source.is_file() or looks_like_release(source)
 
 
+@dataclass(frozen=True)
+class StoreOptions:
+    """``serve --store URL`` and its companions, as given on the command line."""
+
+    url: str
+    dialect: str = "auto"
+    gsp_url: str | None = None
+    credentials: Path | None = None
+    max_rows: int | None = None
+
+
+def remote_spec(options: StoreOptions, timeout_s: float) -> RemoteSpec:
+    """The store to read from, its dialect recognised now (once, not per worker)."""
+    dialect = None if options.dialect == "auto" else dialect_named(options.dialect)
+    credentials = find_credentials(options.credentials)
+    with open_client(options.url, dialect=dialect, update_url=options.url,
+                     gsp_url=options.gsp_url, timeout_s=timeout_s,
+                     max_rows=options.max_rows) as probe:
+        dialect = probe.dialect
+    return RemoteSpec(options.url, dialect, credentials, options.gsp_url, timeout_s)
+
+
+def check_remote(spec: RemoteSpec, manifest: dict[str, Any]) -> str | None:
+    """Why the store cannot serve the release of ``manifest`` (None: it can):
+    each of the release's graphs must hold the manifest's count of quads."""
+    try:
+        with spec.backend(manifest).client as client:
+            differ = check_store_holds(client, manifest)
+    except ExternalStoreError as exc:
+        return str(exc)
+    if not differ:
+        return None
+    return (f"the store at {spec.query_url} does not hold release {manifest['release']} "
+            f"({len(differ)} of {len(manifest['graphs'])} graphs differ, e.g. {differ[0]}); "
+            f"run `newsgraph publish --to {spec.query_url}` first")
+
+
 def run_server(settings: Settings, host: str, port: int, data: Path | None, workers: int,
-               asked_base: str | None = None) -> int:
+               asked_base: str | None = None, store: StoreOptions | None = None) -> int:
     """Serve ``data`` (default: the built dist/); exit status 2 when it cannot be served.
 
     A release is verified fully (every file against its SHA-256) and served
     with the base IRI it was built for; ``asked_base``, a base the user gave,
     must agree with it. A single RDF file has no manifest: it is served with
     ``asked_base``, else the settings' base.
+
+    With ``store``, the release's data is read from that external store, which
+    must hold it (every graph's quad count as the manifest says); the release
+    folder gives only its small files, and no local store is opened.
     """
     source = data if data is not None else settings.dist_dir
+    remote = None
     try:
+        if store is not None:
+            if not source.is_dir():
+                raise DataError(f"{source}: serve --store needs the release folder that was "
+                                "published (--data DIR), not a single file")
+            # the HTTP wait of a page's queries; SPARQL queries get their own limit
+            remote = remote_spec(store, max(30.0, settings.sparql_timeout_s))
         # open once here so bad data fails now with a clear message, not in each worker
-        opened = open_data(source, full_check=True)
-    except DataError as exc:
+        opened = open_data(source, full_check=True, remote=remote)
+    except (DataError, ExternalStoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if remote is not None:
+        why = check_remote(remote, opened.manifest)
+        if why is not None:
+            print(f"error: {why}", file=sys.stderr)
+            return 2
     base = opened.base or asked_base or settings.base
-    del opened  # the store must not cross the fork: each worker opens its own
+    del opened  # the store must not cross the fork: each worker opens its own (or its client)
     if asked_base is not None and asked_base != base:
         print(f"error: {source} was built for base {base}, not {asked_base}; rebuild it for "
               f'that base (base = "{asked_base}" in newsgraph.toml, or newsgraph --base '
@@ -601,10 +658,13 @@ def run_server(settings: Settings, host: str, port: int, data: Path | None, work
               file=sys.stderr)
         return 2
     settings = settings.with_overrides(base=base)
-    print(f"Serving {source} with base IRI {base}", file=sys.stderr)
+    print(f"Serving {source} with base IRI {base}"
+          + (f" from the store at {remote.query_url} ({remote.dialect.name})" if remote else ""),
+          file=sys.stderr)
     # the release folder verified here: a worker that starts after dist has moved
     # to a bad release serves this one
     verified = source.resolve() if source.is_dir() else None
     _raise_open_file_limit()  # the workers inherit it
-    NewsgraphServer(settings, source, gunicorn_options(host, port, workers), verified).run()
+    NewsgraphServer(settings, source, gunicorn_options(host, port, workers), verified,
+                    remote).run()
     return 0

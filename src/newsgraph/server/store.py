@@ -6,7 +6,13 @@ Two sources are served:
   verified against its manifest (newsgraph.release), its on-disk pyoxigraph
   store opened read-only, and its dumps, ontology and shapes read from the
   same folder, never from the working directory or the settings;
-* one N-Quads, TriG, Turtle or N-Triples file: loaded into an in-memory store.
+* one N-Quads, TriG, Turtle or N-Triples file: loaded into an in-memory store;
+* a release whose data is in an external SPARQL store (``serve --store URL``):
+  the folder gives the manifest, statistics, ontology, shapes and context, the
+  store the data (``newsgraph.server.backends``). No store is opened here.
+
+Every reader reaches the data through ``OpenRelease.backend``
+(``newsgraph.server.backends.DataStore``), never a pyoxigraph store directly.
 
 A :class:`OpenRelease` never changes once opened. :class:`DataHolder` hands out the
 current one and, when the source changes (the ``dist`` symlink points to a new
@@ -29,7 +35,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from newsgraph import release
+from newsgraph.external import Credentials, Dialect, open_client
 from newsgraph.resources import ONTOLOGY_DIR, SHAPES_DIR
+from newsgraph.server.backends import DataStore, EmbeddedStore, RemoteStore
 from newsgraph.server.lru import LRU  # the one cache, shared with the SPARQL answers
 
 T = TypeVar("T")
@@ -75,11 +83,29 @@ class Dump:
     role: str = release.DUMP  # or release.CONTEXT_ROLE: served, but not a dump of the data
 
 
+@dataclass(frozen=True)
+class RemoteSpec:
+    """The external store a release is served from (``serve --store``)."""
+
+    query_url: str
+    dialect: Dialect
+    credentials: Credentials | None = None
+    gsp_url: str | None = None
+    timeout_s: float = 60.0
+
+    def backend(self, manifest: dict[str, Any]) -> RemoteStore:
+        """A backend of this store for the release of ``manifest`` (no request made)."""
+        client = open_client(self.query_url, dialect=self.dialect, gsp_url=self.gsp_url,
+                             update_url=self.query_url, credentials=self.credentials,
+                             timeout_s=self.timeout_s, auth_reads=True)
+        return RemoteStore(client, manifest.get("graphs") or {})
+
+
 @dataclass(eq=False)
 class OpenRelease:
     """One immutable version of the data and what was published with it."""
 
-    store: ox.Store
+    backend: DataStore
     release_id: str
     modified: datetime
     dumps: dict[str, Dump]
@@ -95,17 +121,27 @@ class OpenRelease:
     _memo_locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _memo_guard: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def store(self) -> ox.Store:
+        """The embedded pyoxigraph store (a release's or a file's); a release
+        served from an external store has none (read through :attr:`backend`)."""
+        if isinstance(self.backend, EmbeddedStore):
+            return self.backend.store
+        raise DataError(f"{self.source}: the data is in an external store, not in this "
+                        "process")
+
     def has_subject(self, iri: str) -> bool:
-        return (
-            next(iter(self.store.quads_for_pattern(ox.NamedNode(iri), None, None)), None)
-            is not None
-        )
+        return self.backend.has_subject(iri)
 
     def query(self, query: str) -> Any:
         """A query over the union of all graphs (terms enter it through
         :func:`sparql_term`): the one way the pages and descriptions read the
         data, so that a remote store costs one round trip per call."""
-        return self.store.query(query, use_default_graph_as_union=True)
+        return self.backend.query(query, use_default_graph_as_union=True)
+
+    def graph_triples(self, iri: str) -> list[ox.Triple] | None:
+        """The triples of named graph ``iri`` (None: no such graph)."""
+        return self.backend.graph_triples(iri)
 
     def select(self, query: str) -> list[ox.QuerySolution]:
         """The rows of a SELECT (see :meth:`query`)."""
@@ -133,11 +169,12 @@ class OpenRelease:
 
 
 def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
-              base: str | None = None) -> OpenRelease:
+              base: str | None = None, remote: RemoteSpec | None = None) -> OpenRelease:
     """Open a release folder (or the ``dist`` symlink to one) read-only, once it
     is verified (newsgraph.release): every file the manifest lists is there with
     its size, and with ``full_check`` its SHA-256 too. With ``base``, a release
-    built for another base IRI is refused."""
+    built for another base IRI is refused. With ``remote``, its data is read
+    from that store and its own store is never opened."""
     folder = dist.resolve()
     try:
         manifest = release.verify(folder, full=full_check)
@@ -146,11 +183,15 @@ def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
     if base is not None and manifest["base"] != base:
         raise DataError(f"{folder}: built for base {manifest['base']}, not {base}")
     store_dir = release.store_dir(folder)
-    try:
-        store = ox.Store.read_only(str(store_dir))
-    except Exception as exc:  # RocksDB reports damage as OSError or others
-        raise DataError(f"{store_dir}: cannot open the store read-only ({exc}); "
-                        "rebuild the release (newsgraph build)") from None
+    backend: DataStore
+    if remote is not None:
+        backend = remote.backend(manifest)
+    else:
+        try:
+            backend = EmbeddedStore(ox.Store.read_only(str(store_dir)))
+        except Exception as exc:  # RocksDB reports damage as OSError or others
+            raise DataError(f"{store_dir}: cannot open the store read-only ({exc}); "
+                            "rebuild the release (newsgraph build)") from None
     try:
         counted = json.loads((folder / release.STATISTICS).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -162,7 +203,7 @@ def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
         for name, rec in release.files_of(manifest, role).items()
     }
     return OpenRelease(
-        store=store,
+        backend=backend,
         release_id=manifest["release"],
         modified=datetime.fromtimestamp(int((folder / release.MANIFEST).stat().st_mtime), UTC),
         dumps=dumps,
@@ -172,7 +213,7 @@ def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
         base=manifest["base"],
         ontology=tuple(release.paths_of(folder, manifest, release.ONTOLOGY_ROLE)),
         shapes=tuple(release.paths_of(folder, manifest, release.SHAPES_ROLE)),
-        store_path=store_dir,
+        store_path=store_dir if remote is None else None,
         statistics=counted,
     )
 
@@ -196,7 +237,7 @@ def open_file(path: Path, cache_size: int = 4096) -> OpenRelease:
     sha = release.sha256_of(path)
     dump = Dump(path.name, path, DUMP_MEDIA_TYPES[path.suffix.lower()], path.stat().st_size, sha)
     return OpenRelease(
-        store=store,
+        backend=EmbeddedStore(store),
         release_id=sha[:16],
         modified=datetime.fromtimestamp(int(path.stat().st_mtime), UTC),
         dumps={dump.name: dump},
@@ -210,10 +251,14 @@ def open_file(path: Path, cache_size: int = 4096) -> OpenRelease:
 
 
 def open_data(source: Path, cache_size: int = 4096, full_check: bool = False,
-              base: str | None = None) -> OpenRelease:
-    """Open a release folder (see :func:`open_dist`) or a single RDF file."""
+              base: str | None = None, remote: RemoteSpec | None = None) -> OpenRelease:
+    """Open a release folder (see :func:`open_dist`) or a single RDF file
+    (never with ``remote``: a file has no manifest to check a store against)."""
     if source.is_dir():
-        return open_dist(source, cache_size, full_check, base)
+        return open_dist(source, cache_size, full_check, base, remote)
+    if remote is not None:
+        raise DataError(f"{source}: an external store is served with the release folder it "
+                        "was published from (--data DIR), not a single file")
     if source.is_file():
         return open_file(source, cache_size)
     raise DataError(f"{source}: no such file or folder")
@@ -248,8 +293,9 @@ class DataHolder:
     """
 
     def __init__(self, source: Path, cache_size: int = 4096, base: str | None = None,
-                 fallback: Path | None = None) -> None:
+                 fallback: Path | None = None, remote: RemoteSpec | None = None) -> None:
         self.source = source
+        self.remote = remote
         self.cache_size = cache_size
         self.base = base
         self.fallback = fallback
@@ -258,6 +304,9 @@ class DataHolder:
         self._refused: tuple[object, ...] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+
+    def _open(self, source: Path) -> OpenRelease:
+        return open_data(source, self.cache_size, base=self.base, remote=self.remote)
 
     def current(self) -> OpenRelease:
         held = self._release
@@ -274,19 +323,19 @@ class DataHolder:
                 fingerprint = self._fingerprint  # source gone for a moment: keep serving
             if self._release is None:
                 try:
-                    self._release = open_data(self.source, self.cache_size, base=self.base)
+                    self._release = self._open(self.source)
                     self._fingerprint = fingerprint
                 except DataError as exc:
                     if self.fallback is None or _fingerprint(self.fallback) == fingerprint:
                         raise
-                    self._release = open_data(self.fallback, self.cache_size, base=self.base)
+                    self._release = self._open(self.fallback)
                     self._fingerprint = _fingerprint(self.fallback)
                     self._refused = fingerprint
                     log.warning("not serving the new release, still serving %s: %s",
                                 self._release.release_id, exc)
             elif fingerprint not in (self._fingerprint, self._refused):
                 try:
-                    fresh = open_data(self.source, self.cache_size, base=self.base)
+                    fresh = self._open(self.source)
                 except Exception as exc:  # whatever it is, the old release stays served
                     self._refused = fingerprint
                     log.warning("not serving the new release, still serving %s: %s",

@@ -402,6 +402,13 @@ def _dataset_clauses(
     return default, named
 
 
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: what ``query`` asks for (a remote
+    store is asked for the matching media type); ``QueryRefused`` if none."""
+    tokens = tokenize(query)
+    return _query_form(query, tokens, _prologue(tokens, _Resolver(None)))
+
+
 def inspect_query(
     query: str,
     *,

@@ -28,13 +28,16 @@ import signal
 import sys
 import threading
 import time
-from typing import BinaryIO, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
 import pyoxigraph as ox
 
 from newsgraph.server.sparql import frames, results
 from newsgraph.server.sparql.sandbox import deny_internet_sockets
 from newsgraph.server.store import FILE_FORMATS
+
+if TYPE_CHECKING:
+    from newsgraph.server.backends import DataStore
 
 # the answer byte cap when a request names none (Settings.sparql_max_answer_bytes)
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -141,10 +144,16 @@ def out_of_memory(memory_mb: int) -> dict:
     }
 
 
-def execute(store: ox.Store, request: dict, prefixes: dict[str, str],
-            memory_mb: int = 0) -> tuple[dict, bytes]:
-    """Run one query request; the header says ``ok`` or carries a status and message."""
+def execute(store: ox.Store | DataStore, request: dict, prefixes: dict[str, str],
+            memory_mb: int = 0, timeout_s: float | None = None) -> tuple[dict, bytes]:
+    """Run one query request; the header says ``ok`` or carries a status and message.
+
+    ``store``: the worker's pyoxigraph store, or (``sparql/remote.py``) the
+    external store's backend, which is also given the time limit ``timeout_s``.
+    """
     kwargs: dict = {"base_iri": request.get("base")}
+    if timeout_s is not None:
+        kwargs["timeout_s"] = timeout_s
     default_graphs = request.get("default_graphs")
     named_graphs = request.get("named_graphs")
     if default_graphs is not None or named_graphs is not None:

@@ -12,8 +12,11 @@ Blueprints per area of the HTTP interface (see docs/http.md):
 
 The data is opened lazily in each worker process (a pyoxigraph store must not
 cross a fork) and reached through :func:`current_release`, or, for blueprints
-that prefer it, ``current_app.extensions["newsgraph"]["store"]`` /
-``["settings"]`` / ``["release"]``.
+that prefer it, ``current_app.extensions["newsgraph"]["backend"]`` /
+``["settings"]`` / ``["release"]``. Every read of the data goes through the
+release's backend (``newsgraph.server.backends``): the embedded store, or an
+external one (``serve --store``), whose failures pages answer with 502 or 503
+in one line (:func:`_store_error`).
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from newsgraph import release as release_layout
 from newsgraph.config import Settings, load_settings
+from newsgraph.external import ExternalStoreError, StoreTimeout
 from newsgraph.server import request_body
-from newsgraph.server.store import DataHolder, OpenRelease
+from newsgraph.server.store import DataHolder, OpenRelease, RemoteSpec
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +76,14 @@ class WebState(Mapping[str, Any]):
             return self.settings
         if key == "release":
             return self.data.current()
-        if key == "store":
-            return self.data.current().store
+        if key == "backend":
+            return self.data.current().backend
         if key == "data":
             return self.data
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(("settings", "release", "store", "data"))
+        return iter(("settings", "release", "backend", "data"))
 
     def __len__(self) -> int:
         return 4
@@ -98,10 +102,11 @@ def current_settings() -> Settings:
 
 
 def create_app(settings: Settings | None = None, data: Path | None = None,
-               fallback: Path | None = None) -> Flask:
+               fallback: Path | None = None, remote: RemoteSpec | None = None) -> Flask:
     """The Flask app serving ``data`` (a built dist/ folder or an RDF file;
     default: the settings' dist/); ``fallback``, a release verified before, is
-    served while ``data`` points at one that fails its checks."""
+    served while ``data`` points at one that fails its checks; with
+    ``remote``, the release's data is read from that external store."""
     settings = settings or load_settings()
     app = Flask(__name__)  # templates/ and static/ sit beside this module
     app.config.update(
@@ -122,6 +127,7 @@ def create_app(settings: Settings | None = None, data: Path | None = None,
             cache_size=settings.description_cache_size,
             base=settings.base,  # a release built for another base is never swapped in
             fallback=fallback,
+            remote=remote,
         ),
     )
 
@@ -149,6 +155,7 @@ def create_app(settings: Settings | None = None, data: Path | None = None,
     # chunked-encoding errors from gunicorn's reader: 400/413 here, not a 500 in a view
     app.wsgi_app = request_body.wrap(app.wsgi_app, settings.sparql_max_body_bytes)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(ExternalStoreError, _store_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
@@ -220,6 +227,16 @@ def _http_error(exc: HTTPException) -> Response:
         k: v for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")
     }
     return error_response(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}", headers)
+
+
+def _store_error(exc: ExternalStoreError) -> Response:
+    """The external store failed or sent an answer that may be cut: never a
+    page made of part of the data. 503 (retry) when it was too slow, else 502."""
+    log.warning("the store failed on %s %s: %s", request.method, request.path, exc)
+    if isinstance(exc, StoreTimeout):
+        return error_response(503, "503 Service Unavailable: the data store did not answer "
+                                   f"in time ({exc}); try again later.", {"Retry-After": "5"})
+    return error_response(502, f"502 Bad Gateway: the data store behind this site failed: {exc}")
 
 
 def _unexpected_error(exc: Exception) -> Response:

@@ -304,8 +304,8 @@ def named_graph(name: str) -> Response:
     if not is_slug(slug):
         return _not_found("no such graph")
     iri = f"{settings.base}graph/{slug}"
-    graph = ox.NamedNode(iri)
-    if not release.store.contains_named_graph(graph):
+    names = release.once(("graph-names",), lambda: frozenset(release.backend.graph_names()))
+    if iri not in names:
         return _not_found(f"no graph is named /graph/{slug}")
     path_stem = f"/graph/{slug}"
 
@@ -314,10 +314,8 @@ def named_graph(name: str) -> Response:
             ("integer-datatypes",), lambda: integer_datatypes(_folder(release, "shapes"))
         )
         # the store reads integer subtypes back as xsd:integer (oxigraph#526)
-        triples = sorted(restore_datatypes(
-            (ox.Triple(q.subject, q.predicate, q.object)
-             for q in release.store.quads_for_pattern(None, None, None, graph)), datatypes),
-            key=str)
+        triples = sorted(restore_datatypes(release.graph_triples(iri) or [], datatypes),
+                         key=str)
         prefix = f"{settings.base}id/"
         subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)
                            and t.subject.value.startswith(prefix) and "#" not in t.subject.value})

@@ -77,7 +77,7 @@ def query_text(people: tuple[str, ...] | list[str] = (), country: str | None = N
 def all_meetings(release: OpenRelease) -> list[Meeting]:
     def read() -> list[Meeting]:
         found: dict[str, Meeting] = {}
-        for row in release.store.query(query_text(), use_default_graph_as_union=True):
+        for row in release.query(query_text()):
             iri = row["meeting"].value
             m = found.get(iri)
             if m is None:

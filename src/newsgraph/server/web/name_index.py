@@ -201,7 +201,7 @@ def current_index() -> NameIndex:
     base = state["settings"].base
 
     def select(query: str) -> list[dict[str, str]]:
-        solutions = release.store.query(query)
+        solutions = release.query(query)
         names = [v.value for v in solutions.variables]
         return [{n: s[n].value for n in names if s[n] is not None} for s in solutions]
 

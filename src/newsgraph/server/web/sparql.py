@@ -32,10 +32,12 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from newsgraph import iris
 from newsgraph.config import Settings
+from newsgraph.server.backends import RemoteStore
 from newsgraph.server.sparql import description, examples, formats, results
 from newsgraph.server.sparql.cache import AnswerCache
 from newsgraph.server.sparql.guard import QueryRefused, inspect_query
 from newsgraph.server.sparql.pool import PoolError, QueryPool, WorkerSpec
+from newsgraph.server.sparql.remote import RemoteQueries
 from newsgraph.server.store import DataError, OpenRelease
 from newsgraph.server.web import (
     CORS_HEADERS,
@@ -188,8 +190,9 @@ def read_operation(settings: Settings) -> Operation:
 _POOL_LOCK = threading.Lock()
 
 
-def query_pool() -> QueryPool:
-    """The pool serving the current release in this process (a new release, a new pool)."""
+def query_pool() -> QueryPool | RemoteQueries:
+    """The pool serving the current release in this process (a new release, a new
+    pool); for a release in an external store, what forwards queries to it."""
     state = current_app.extensions["newsgraph"]
     settings: Settings = state.settings
     release = state.data.current()
@@ -202,8 +205,13 @@ def query_pool() -> QueryPool:
         pool = holder.get("pool")
         if pool is not None and holder.get("key") == key:
             return pool
-        fresh = QueryPool(_worker_spec(release, settings), settings.sparql_max_concurrent,
-                          settings.sparql_queue_wait_s)
+        fresh: QueryPool | RemoteQueries
+        if isinstance(release.backend, RemoteStore):
+            fresh = RemoteQueries(release.backend, dict(examples.PAGE_PREFIXES),
+                                  settings.sparql_max_concurrent, settings.sparql_queue_wait_s)
+        else:
+            fresh = QueryPool(_worker_spec(release, settings), settings.sparql_max_concurrent,
+                              settings.sparql_queue_wait_s)
         old = pool if holder.get("key", (None,))[0] == os.getpid() else None
         holder["pool"], holder["key"] = fresh, key
         holder["sizes"] = None
@@ -237,7 +245,8 @@ def _cache() -> AnswerCache:
     return current_app.extensions["newsgraph.server.sparql"]["cache"]
 
 
-def _run(pool: QueryPool, settings: Settings, payload: dict) -> tuple[dict, bytes]:
+def _run(pool: QueryPool | RemoteQueries, settings: Settings,
+         payload: dict) -> tuple[dict, bytes]:
     try:
         header, body = pool.run(payload, settings.sparql_timeout_s)
     except PoolError as error:
@@ -431,7 +440,10 @@ def _limits_text(settings: Settings) -> str:
     )
 
 
-def _graph_sizes(pool: QueryPool, settings: Settings) -> dict[str, int | None]:
+def _graph_sizes(pool: QueryPool | RemoteQueries,
+                 settings: Settings) -> dict[str, int | None]:
+    if isinstance(pool, RemoteQueries):
+        return pool.sizes  # the release's, checked against the store at start
     holder = current_app.extensions.setdefault("newsgraph.server.sparql", {})
     sizes = holder.get("sizes")
     if sizes is not None:

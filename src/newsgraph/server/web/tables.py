@@ -176,7 +176,7 @@ def _cell(term: object) -> str:
 def _rows(table: Table) -> Iterator[list[str]]:
     release = current_release()
     variables = [name for name, _ in table.columns]
-    for solution in release.store.query(table.sparql, use_default_graph_as_union=True):
+    for solution in release.query(table.sparql):
         yield [_cell(solution[v]) for v in variables]
 
 
