@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -53,6 +54,8 @@ COUNT_PAGE = 5_000
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _MESSAGE = re.compile(r"<xmp>(.*?)</xmp>", re.S | re.I)
+# a blank node label pyoxigraph reads (Virtuoso's are "nodeID://b10006")
+_BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-.]*(?<!\.)")
 
 
 def _iri(value: str) -> str:
@@ -74,6 +77,19 @@ def _why(response: requests.Response) -> str:
         text = html.unescape(inner.group(1) if inner else _TAGS.sub(" ", text))
     text = _SPACE.sub(" ", text).strip()
     return (text[:197] + "...") if len(text) > 200 else text
+
+
+def _relabel_blank_nodes(answer: dict[str, Any]) -> bool:
+    """Give the blank nodes of a SPARQL JSON answer labels pyoxigraph reads,
+    the same label for the same node throughout; whether any was changed."""
+    nodes = [term for row in answer["results"]["bindings"] for term in row.values()
+             if term.get("type") == "bnode"]
+    if all(_BNODE_LABEL.fullmatch(term["value"]) for term in nodes):
+        return False
+    labels: dict[str, str] = {}  # all of them, so a new label meets no old one
+    for term in nodes:
+        term["value"] = labels.setdefault(term["value"], f"b{len(labels)}")
+    return True
 
 
 class StoreClient:
@@ -152,10 +168,11 @@ class StoreClient:
 
     def _query(self, query: str, accept: str, has_dataset: bool, union: bool,
                dataset: tuple[Sequence[str], Sequence[str]] | None = None,
-               timeout_s: float | None = None) -> requests.Response:
+               timeout_s: float | None = None,
+               graphs: tuple[Sequence[str], bool] | None = None) -> requests.Response:
         params: dict[str, str] = {}
         if union and dataset is None:
-            query, params = self.dialect.union_query(query, has_dataset)
+            query, params = self.dialect.union_query(query, has_dataset, graphs)
         form: dict[str, Any] = {"query": query}
         if dataset is not None:  # the protocol's dataset replaces the query's
             form["default-graph-uri"] = list(dataset[0])
@@ -168,13 +185,16 @@ class StoreClient:
     def solutions(self, query: str, *, has_dataset: bool = False, union: bool = True,
                   dataset: tuple[Sequence[str], Sequence[str]] | None = None,
                   timeout_s: float | None = None, limit: int | None = None,
+                  graphs: tuple[Sequence[str], bool] | None = None,
                   ) -> ox.QuerySolutions | ox.QueryBoolean:
         """The answer to a SELECT or an ASK as pyoxigraph reads it from SPARQL
         JSON results (the types the embedded store answers), refused when the
         store may have cut it. ``dataset``: the protocol's default and named
         graphs, which replace the query's; ``timeout_s``: the wait, also asked
-        of the engine where its dialect knows how."""
-        response = self._query(query, SPARQL_JSON, has_dataset, union, dataset, timeout_s)
+        of the engine where its dialect knows how; ``graphs``: what the query
+        names after GRAPH (see ``Dialect.union_query``)."""
+        response = self._query(query, SPARQL_JSON, has_dataset, union, dataset, timeout_s,
+                               graphs)
         try:
             answer = response.json()
             rows = None if "boolean" in answer else len(answer["results"]["bindings"])
@@ -183,7 +203,10 @@ class StoreClient:
                 value = "true" if self.dialect.ask_result(answer) else "false"
                 return ox.parse_query_results(f'{{"head":{{}},"boolean":{value}}}',
                                               format=ox.QueryResultsFormat.JSON)
-            parsed = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+            body = response.content
+            if rows and _relabel_blank_nodes(answer):
+                body = json.dumps(answer).encode("utf-8")
+            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         except (ValueError, KeyError, TypeError, IndexError, SyntaxError):
             raise ExternalStoreError(f"the store at {self.endpoints.query} sent no SPARQL JSON "
                                      "results to a query") from None
@@ -192,9 +215,11 @@ class StoreClient:
 
     def triples(self, query: str, *, has_dataset: bool = False, union: bool = True,
                 dataset: tuple[Sequence[str], Sequence[str]] | None = None,
-                timeout_s: float | None = None, limit: int | None = None) -> list[ox.Triple]:
+                timeout_s: float | None = None, limit: int | None = None,
+                graphs: tuple[Sequence[str], bool] | None = None) -> list[ox.Triple]:
         """The triples of a CONSTRUCT or DESCRIBE (see :meth:`solutions`)."""
-        response = self._query(query, NTRIPLES, has_dataset, union, dataset, timeout_s)
+        response = self._query(query, NTRIPLES, has_dataset, union, dataset, timeout_s,
+                               graphs)
         return self._triples_of(response, limit)
 
     def _triples_of(self, response: requests.Response, limit: int | None) -> list[ox.Triple]:

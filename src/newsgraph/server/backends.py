@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 import pyoxigraph as ox
 
 from newsgraph.external import ExternalStoreError, StoreClient
-from newsgraph.server.sparql.guard import QueryRefused, query_form
+from newsgraph.server.sparql.guard import QueryRefused, graphs_named, query_form
 
 QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
 
@@ -120,13 +120,14 @@ class RemoteStore:
               default_graph: Sequence[ox.NamedNode] | None = None,
               named_graphs: Sequence[ox.NamedNode] | None = None,
               base_iri: str | None = None, timeout_s: float | None = None) -> QueryAnswer:
-        try:
-            form = query_form(query)
-        except QueryRefused as refused:
-            raise SyntaxError(refused.message) from None
         if base_iri is not None:
             # the protocol has no base IRI: a BASE of the query's own comes later and wins
             query = f"BASE <{base_iri}>\n{query}"
+        try:
+            form = query_form(query)
+            graphs = graphs_named(query)
+        except QueryRefused as refused:
+            raise SyntaxError(refused.message) from None
         dataset = None
         if default_graph is not None or named_graphs is not None:
             dataset = ([g.value for g in default_graph or []],
@@ -139,9 +140,9 @@ class RemoteStore:
         self._count()
         if form in ("SELECT", "ASK"):
             return self.client.solutions(query, has_dataset=has_dataset, dataset=dataset,
-                                         timeout_s=timeout_s)
+                                         timeout_s=timeout_s, graphs=graphs)
         return self.client.triples(query, has_dataset=has_dataset, dataset=dataset,
-                                   timeout_s=timeout_s)
+                                   timeout_s=timeout_s, graphs=graphs)
 
     def has_subject(self, iri: str) -> bool:
         answer = self.query(f"ASK {{ {ox.NamedNode(iri)} ?p ?o }}",

@@ -131,7 +131,9 @@ class OpenRelease:
                         "process")
 
     def has_subject(self, iri: str) -> bool:
-        return self.backend.has_subject(iri)
+        # kept like a description: asked before every answer about a thing, and
+        # a round trip each time to a remote store
+        return self.cached(("has-subject", iri), lambda: self.backend.has_subject(iri))
 
     def query(self, query: str) -> Any:
         """A query over the union of all graphs (terms enter it through

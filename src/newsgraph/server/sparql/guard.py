@@ -409,6 +409,27 @@ def query_form(query: str) -> str:
     return _query_form(query, tokens, _prologue(tokens, _Resolver(None)))
 
 
+def graphs_named(query: str, base: str | None = None) -> tuple[list[str], bool]:
+    """The graphs ``query`` names by IRI after ``GRAPH``, and whether a ``GRAPH``
+    takes a variable (a remote dialect may need to know: see Virtuoso's).
+    A graph whose IRI cannot be resolved is left out."""
+    tokens = tokenize(query)
+    resolver = _Resolver(base)
+    start = _prologue(tokens, resolver)
+    named: list[str] = []
+    variable = False
+    for i in range(start, len(tokens) - 1):
+        if tokens[i].kind == "word" and tokens[i].text.upper() == "GRAPH":
+            following = tokens[i + 1]
+            if following.kind == "var":
+                variable = True
+            else:
+                iri = resolver.iri(following)
+                if iri is not None and iri not in named:
+                    named.append(iri)
+    return named, variable
+
+
 def inspect_query(
     query: str,
     *,

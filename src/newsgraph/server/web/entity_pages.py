@@ -224,10 +224,11 @@ SELECT DISTINCT ?x ?other ?how WHERE {
   UNION
   { VALUES ?x { %(things)s } ?x schema:publisher ?a ; schema:datePublished ?b .
     FILTER EXISTS { ?y schema:publisher ?a ; schema:datePublished ?b
-                    FILTER(?y != ?x && STRSTARTS(STR(?y), REPLACE(STR(?x), "[^/]*$", ""))) }
+                    FILTER(?y != ?x && STRSTARTS(STR(?y), REPLACE(STR(?x), "/[^/]*$", "/"))) }
     BIND(?x AS ?other) BIND("published" AS ?how) }
   FILTER(?other != ?x || ?how = "published") }"""
-# (the VALUES inside each branch: a branch is evaluated on its own, and one
+# (the pattern of REPLACE cannot match the empty string: Virtuoso refuses one
+# that can. The VALUES inside each branch: a branch is evaluated on its own, and one
 # without it would join every office holding with every other). Things of
 # one kind (the same IRI but for the slug) published by the same publisher on
 # the same day share the very links their note is made of (date, publisher):

@@ -42,8 +42,12 @@ SELECT ?meeting ?name ?date ?place ?place_name ?country ?country_name
                UNION { ?place schema:containedInPlace ?country . ?country a schema:Country }
                OPTIONAL { ?country schema:name ?country_name } } }
   OPTIONAL { ?participant schema:name ?participant_name }
-  BIND(EXISTS { ?participant a schema:Person } AS ?person)%(filters)s
+  BIND(IF(EXISTS { ?participant a schema:Person }, "person", "") AS ?person)%(filters)s
 } ORDER BY ?date ?meeting ?participant""")
+
+
+# (?person is a string, not EXISTS's boolean: Virtuoso answers a boolean as
+# the integer 1 or 0)
 
 
 @dataclass
@@ -93,7 +97,7 @@ def all_meetings(release: OpenRelease) -> list[Meeting]:
             who = (row["participant"].value,
                    row["participant_name"].value if row["participant_name"] else
                    row["participant"].value.rsplit("/", 1)[-1],
-                   row["person"] is not None and row["person"].value == "true")
+                   row["person"] is not None and row["person"].value == "person")
             if who not in m.participants:
                 m.participants.append(who)
         # in time order; undated meetings last

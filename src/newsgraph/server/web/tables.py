@@ -173,11 +173,19 @@ def _cell(term: object) -> str:
     return term.value  # type: ignore[attr-defined]
 
 
+LIST_SEPARATOR = " | "
+
+
 def _rows(table: Table) -> Iterator[list[str]]:
     release = current_release()
     variables = [name for name, _ in table.columns]
+    # a GROUP_CONCAT's order is the engine's (Virtuoso's differs from the
+    # embedded store's): a list cell is sorted, so every store gives one table
+    lists = [f'separated by "{LIST_SEPARATOR}"' in about for _, about in table.columns]
     for solution in release.query(table.sparql):
-        yield [_cell(solution[v]) for v in variables]
+        cells = [_cell(solution[v]) for v in variables]
+        yield [LIST_SEPARATOR.join(sorted(c.split(LIST_SEPARATOR))) if is_list and c else c
+               for c, is_list in zip(cells, lists, strict=True)]
 
 
 def _csv(table: Table) -> Iterator[bytes]:

@@ -1,0 +1,246 @@
+"""``newsgraph serve --store URL``: the same site from an external store.
+
+The seed release is published to a fresh Oxigraph server and a fresh
+Virtuoso; ``serve --store`` runs on each as a real server process on
+127.0.0.1, beside ``serve`` on the embedded store of the same release, and
+every request of :mod:`.replay` (the linked-data and SPARQL HTTP checks) is
+asked of both and compared. Then what only a store can do wrong: a store
+without the release is refused before serving, a query longer than
+Virtuoso's ResultSetMaxRows is refused (never cut), a description and a page
+cost a bounded number of round trips, and a store that fails mid-way gives
+a 502 in one line, never part of a page.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from newsgraph import release as release_layout
+from newsgraph.config import load_settings
+from newsgraph.external import dialect_named
+from newsgraph.server.store import RemoteSpec, open_data
+from newsgraph.server.web import create_app
+
+from . import replay
+from .conftest import BIG_GRAPH, BIG_ROWS, publish, with_big_graph
+from .engines import REPO, Engine
+
+Server = object  # tests/conftest.py's Server: what start_server returns
+pytestmark = pytest.mark.xdist_group("external")
+
+# What a description and a page may cost against a remote store, in HTTP
+# requests (docs/external-stores.md). A description: whether the thing
+# exists, its own triples and nodes (describe.py's steps), its links, the
+# names of what it links to: at most 8. A page adds its card, read a step at a
+# time (profiles.Near: each step one query of up to 200 IRIs), and the notes
+# that tell namesakes apart: a person's, the largest card, took 21 on the seeds.
+# The name index is read once per release, before (it is not a page's cost).
+DESCRIPTION_BOUND = 8
+PAGE_BOUND = 30
+
+
+@pytest.fixture(scope="module")
+def release_things(seed_release: Path) -> tuple[list[str], list[str]]:
+    store = ox.Store()
+    store.load(path=str(seed_release / "newsgraph.nq"), format=ox.RdfFormat.N_QUADS)
+    things = sorted({q.subject.value.split("#", 1)[0] for q in store
+                     if isinstance(q.subject, ox.NamedNode)
+                     and q.subject.value.startswith(replay.BASE + "id/")})
+    graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    return things, graphs
+
+
+@pytest.fixture(scope="module")
+def embedded_server(seed_release: Path, start_server: Callable[..., Server]) -> Server:
+    return start_server(seed_release)
+
+
+@pytest.fixture(scope="module")
+def store_server(seeded: Engine, seed_release: Path,
+                 start_server: Callable[..., Server]) -> Server:
+    """``serve --store`` on each engine in turn (anonymous reads: no credentials)."""
+    return start_server(seed_release, serve_args=("--store", seeded.query),
+                        env={"NEWSGRAPH_STORE_USER": "", "NEWSGRAPH_STORE_PASSWORD": ""})
+
+
+def test_serve_store_answers_every_request_as_the_embedded_store(
+        embedded_server, store_server, release_things):
+    things, graphs = release_things
+    differences = []
+    asked = replay.requests_for(things, graphs)
+    for req in asked:
+        want = replay.send(embedded_server.url, req)
+        got = replay.send(store_server.url, req)
+        why = replay.difference(req, want, got)
+        if why:
+            differences.append(why)
+    assert len(asked) > 300
+    assert not differences, f"{len(differences)} of {len(asked)} differ:\n" + "\n".join(
+        differences[:10]) + "\n" + store_server.log_tail()
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc): the master and its workers."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(children.get(found[-1], []))
+    return found
+
+
+def test_web_workers_hold_no_data(store_server):
+    """No process of the server opens the release's store or its dumps."""
+    store_server.get("/doc/person/wang-xiaohong")  # workers up and serving
+    family = _family(store_server.process.pid)
+    assert len(family) >= 2  # the master and its workers
+    for pid in family:
+        try:
+            opened = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue  # gone meanwhile (a worker that restarted)
+        held = [p for p in opened if f"/{release_layout.STORE}/" in p or p.endswith(".nq")]
+        assert not held, (pid, held)
+
+
+def test_a_store_without_the_release_is_refused_before_serving(
+        oxigraph: Engine, seed_release: Path, tmp_path: Path):
+    """A fresh graph of the store emptied: serve --store exits 2 in one line."""
+    with oxigraph.client() as client:
+        client.update("DROP SILENT GRAPH <https://w3id.org/newsgraph/graph/entities>")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "newsgraph", "--project", str(REPO), "serve", "--no-build",
+             "--data", str(seed_release), "--store", oxigraph.query, "--port", "1"],
+            capture_output=True, text=True, timeout=120, env=oxigraph.env())
+    finally:
+        # the module's other tests want it back
+        assert publish(oxigraph, seed_release, tmp_path / "state.json").returncode == 0
+    assert result.returncode == 2, result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1, result.stderr
+    assert "newsgraph publish --to" in error[0] and "graph/entities" in error[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_store_is_one_line(seed_release: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), "serve", "--no-build",
+         "--data", str(seed_release), "--store", "http://127.0.0.1:9/query",
+         "--dialect", "oxigraph", "--port", "1"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "error: cannot reach the store at http://127.0.0.1:9/query" in result.stderr
+
+
+def test_a_query_over_virtuosos_row_cap_is_refused_not_cut(
+        virtuoso_seeded: Engine, seed_release: Path, start_server: Callable[..., Server]):
+    with_big_graph(virtuoso_seeded)
+    server = start_server(seed_release, serve_args=("--store", virtuoso_seeded.query),
+                          env={"NEWSGRAPH_SPARQL_MAX_ROWS": str(BIG_ROWS * 2)})
+    query = f"SELECT ?s ?n FROM <{BIG_GRAPH}> WHERE {{ ?s ?p ?n }}"
+    # the graph is not the release's: FROM of it is refused by the guard...
+    assert server.get("/sparql", params={"query": query}).status_code == 400
+    # ...so a query of the release's data that is as long: the data crossed with itself
+    query = ("SELECT ?a ?b WHERE { ?a a ?t . ?b a ?u } LIMIT " + str(BIG_ROWS))
+    resp = server.get("/sparql", params={"query": query},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert resp.status_code == 400, resp.text[:300]
+    assert "nothing was cut" in resp.text and "10000" in resp.text
+    # and within the cap, answered in full
+    small = server.get("/sparql", params={"query": query.replace(str(BIG_ROWS), "9000")},
+                       headers={"Accept": "application/sparql-results+json"})
+    assert small.status_code == 200
+    assert len(small.json()["results"]["bindings"]) == 9000
+
+
+# ---------------------------------------------------------------- round trips
+
+class Counting:
+    """Counts the HTTP requests a client's session sends (each is one round trip)."""
+
+    def __init__(self, session: object) -> None:
+        self.sent = 0
+        self._request = session.request  # type: ignore[attr-defined]
+        session.request = self  # type: ignore[attr-defined]
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        self.sent += 1
+        return self._request(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def counted_app(oxigraph_seeded: Engine, seed_release: Path):
+    settings = load_settings(root=REPO)
+    spec = RemoteSpec(oxigraph_seeded.query, dialect_named("oxigraph"))
+    opened = open_data(seed_release, remote=spec)
+    settings = settings.with_overrides(base=opened.base)
+    app = create_app(settings, seed_release, remote=spec)
+    backend = app.extensions["newsgraph"]["backend"]
+    return app, Counting(backend.client._session)
+
+
+def test_a_description_and_a_page_cost_a_bounded_number_of_round_trips(
+        counted_app, release_things):
+    app, counter = counted_app
+    client = app.test_client()
+    client.get("/search?q=wang")  # the name index: once per release, not per page
+    worst = {"description": (0, ""), "page": (0, "")}
+    things, _ = release_things
+    for iri in things:
+        path = "/doc/" + iri.split("/id/", 1)[1]
+        before = counter.sent
+        resp = client.get(path, headers={"Accept": "text/turtle"})
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        description = counter.sent - before
+        assert description >= 1  # it did go to the store
+        before = counter.sent
+        assert client.get(path + ".html").status_code == 200
+        page = description + counter.sent - before  # a page is the description and its card
+        worst["description"] = max(worst["description"], (description, path))
+        worst["page"] = max(worst["page"], (page, path))
+        before = counter.sent
+        assert client.get(path + ".jsonld").status_code == 200
+        assert counter.sent == before  # another format of a cached description: none
+    assert worst["description"][0] <= DESCRIPTION_BOUND, worst
+    assert worst["page"][0] <= PAGE_BOUND, worst
+
+
+def test_a_failing_store_gives_a_502_in_one_line_never_part_of_a_page(
+        counted_app, monkeypatch):
+    app, _ = counted_app
+    backend = app.extensions["newsgraph"]["backend"]
+    from newsgraph.external import ExternalStoreError, TruncatedAnswer
+
+    def cut(*args: object, **kwargs: object) -> object:
+        raise TruncatedAnswer("refused an incomplete answer from the store: test")
+
+    monkeypatch.setattr(backend.client, "solutions", cut)
+    resp = app.test_client().get("/doc/person/li-qiang-nobody-cached",
+                                 headers={"Accept": "text/turtle"})
+    assert resp.status_code == 502
+    body = resp.get_data(as_text=True)
+    assert body.count("\n") == 1 and "incomplete answer" in body
+    assert resp.mimetype == "text/plain"
+
+    def down(*args: object, **kwargs: object) -> object:
+        raise ExternalStoreError("cannot reach the store at http://127.0.0.1:1/query")
+
+    monkeypatch.setattr(backend.client, "solutions", down)
+    resp = app.test_client().get("/meetings?year=1999")
+    assert resp.status_code == 502 and "Traceback" not in resp.get_data(as_text=True)
