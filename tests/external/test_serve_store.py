@@ -169,6 +169,21 @@ def test_a_query_over_virtuosos_row_cap_is_refused_not_cut(
     assert len(small.json()["results"]["bindings"]) == 9000
 
 
+def test_the_time_limit_holds_through_the_store(virtuoso_seeded: Engine, seed_release: Path,
+                                                start_server: Callable[..., Server]):
+    """A query past --sparql-timeout is answered 503 with Retry-After, the wait
+    ended by the HTTP timeout and the work by Virtuoso's own (its ``timeout``);
+    the next query is answered as usual."""
+    server = start_server(seed_release, serve_args=("--store", virtuoso_seeded.query,
+                                                     "--sparql-timeout", "1"))
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    resp = server.get("/sparql", params={"query": runaway})
+    assert resp.status_code == 503, resp.text[:300]
+    assert resp.headers.get("Retry-After") and "time limit of 1 s" in resp.text
+    after = server.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert after.status_code == 200 and after.json()["boolean"] is True
+
+
 # ---------------------------------------------------------------- round trips
 
 class Counting:

@@ -178,6 +178,10 @@ class StoreClient:
             form["default-graph-uri"] = list(dataset[0])
             form["named-graph-uri"] = list(dataset[1])
         if timeout_s is not None:
+            # the HTTP wait ends at the limit (the caller's promise); the engine,
+            # asked to stop too, ends the work soon after (Virtuoso: within 2 s,
+            # its granularity), or answers first with an answer it says it cut
+            # (Dialect.interrupted), which is refused
             params = {**params, **self.dialect.timeout_params(timeout_s)}
         return self._request("POST", self.endpoints.query, "run a query", params=params,
                              data=form, headers={"Accept": accept}, timeout_s=timeout_s)
