@@ -167,6 +167,9 @@ def test_a_query_over_virtuosos_row_cap_is_refused_not_cut(
                        headers={"Accept": "application/sparql-results+json"})
     assert small.status_code == 200
     assert len(small.json()["results"]["bindings"]) == 9000
+    # and the query page says so
+    page = server.get("/sparql", headers={"Accept": "text/html"})
+    assert "returns at most 10000 rows an answer" in page.text
 
 
 def test_the_time_limit_holds_through_the_store(virtuoso_seeded: Engine, seed_release: Path,

@@ -422,7 +422,9 @@ def _result_response(content_type: str, body: bytes) -> Response:
 
 
 # -- service description and page ------------------------------------------------
-def _limits_text(settings: Settings) -> str:
+def _limits_text(settings: Settings, store: bool = False) -> str:
+    """The endpoint's limits in words; with ``store``, what an external store adds
+    (the query page says it; the service description is the same from every store)."""
     service = (
         "SERVICE may only call: " + ", ".join(settings.service_allow_list)
         if settings.service_allow_list
@@ -436,8 +438,19 @@ def _limits_text(settings: Settings) -> str:
         f"cut); queries up to {settings.sparql_max_query_bytes} bytes, nesting up to "
         f"{settings.sparql_max_nesting} levels, chains of up to {settings.sparql_max_chain} "
         f"operators and clauses; {service}. The default graph is the union "
-        "of the named graphs."
+        "of the named graphs." + (_store_text() if store else "")
     )
+
+
+def _store_text() -> str:
+    """What an external store adds to the limits (``serve --store``)."""
+    backend = current_app.extensions["newsgraph"].data.current().backend
+    if not isinstance(backend, RemoteStore):
+        return ""
+    cap = backend.client.dialect.max_rows
+    return (" Queries are answered by an external SPARQL store"
+            + (f", which returns at most {cap} rows an answer: a longer answer is refused "
+               "too, never cut" if cap else "") + ".")
 
 
 def _graph_sizes(pool: QueryPool | RemoteQueries,
@@ -504,7 +517,7 @@ def _page(settings: Settings, query: str | None) -> Response:
         examples=examples.EXAMPLES,
         prefixes=examples.PAGE_PREFIXES,
         base=settings.base,
-        limits=_limits_text(settings),
+        limits=_limits_text(settings, store=True),
         timeout=settings.sparql_timeout_s,
         max_rows=settings.sparql_max_rows,
         alternates=[],
