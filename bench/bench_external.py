@@ -6,13 +6,19 @@ Oxigraph server (written to by its bulk path, and in a second one by one
 Graph Store Protocol PUT a graph) and a fresh Virtuoso (each on 127.0.0.1 with its own ports and
 folders, as tests/external start them) and publishes the release into each
 with `newsgraph publish`. Then it edits one article, rebuilds, and publishes
-again: the republish latency of one article.
+again: the republish latency of one article. With ``--serve`` it then starts
+`newsgraph serve` on the embedded store and `newsgraph serve --store` on each
+engine (real server processes on 127.0.0.1) and times the same mix on each:
+dereferencing (the 303, then the description as Turtle and as HTML) of a
+sample of things, first asked and asked again, and SPARQL queries (the answer
+cache off).
 
     python bench/bench_external.py                     # N = 1000
     python bench/bench_external.py --articles 100      # quicker
     python bench/bench_external.py --large             # N = 10000 (a long build)
     python bench/bench_external.py --workdir DIR       # keep the built projects in DIR
     python bench/bench_external.py --synthetic         # bench/synthetic.py's heavier articles
+    python bench/bench_external.py --serve --engines oxigraph virtuoso   # and the read mix
 
 Prints, per engine: quads, wall seconds, quads per second of wall time, per
 CPU-second of the engine's process and per CPU-second of `newsgraph publish`
@@ -25,8 +31,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,6 +143,148 @@ def publish(engine: Engine, folder: Path, state: Path, extra: list[str]) -> dict
             "our_cpu": _children_cpu() - before_ours, "sent": sent}
 
 
+SERVE_START_TIMEOUT_S = 120.0
+# the SPARQL part of the mix: what readers ask (tests/external/replay.py's checks)
+SPARQL_MIX = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "PREFIX schema: <https://schema.org/> SELECT ?p ?n WHERE { ?p a schema:Person ; "
+    "schema:name ?n } ORDER BY ?n LIMIT 100",
+    "SELECT ?c (COUNT(?x) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c",
+    "PREFIX schema: <https://schema.org/> PREFIX prov: <http://www.w3.org/ns/prov#> "
+    "SELECT ?m ?d WHERE { ?m prov:qualifiedAssociation/prov:agent ?a ; schema:startDate ?d } "
+    "ORDER BY ?d LIMIT 50",
+    "ASK { ?s <https://schema.org/name> \"Xi Jinping\"@en }",
+]
+
+
+def start_serve(release: Path, log: Path, store: str | None) -> tuple[subprocess.Popen, str]:
+    """`newsgraph serve` of ``release`` (with ``--store``: from that store); its URL
+    once it answers."""
+    import requests
+
+    sock = __import__("socket").socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    cmd = [sys.executable, "-m", "newsgraph", "--project", str(REPO), "serve", "--no-build",
+           "--data", str(release), "--host", "127.0.0.1", "--port", str(port),
+           *(["--store", store] if store else [])]
+    env = {**_env(), "NEWSGRAPH_SPARQL_CACHE_BYTES": "0", "NEWSGRAPH_SPARQL_MAX_ROWS": "100000"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVE_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"serve exited with {process.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            if requests.get(url + "/", timeout=5).status_code == 200:
+                return process, url
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)  # polling a condition: the server answers
+    process.kill()
+    raise SystemExit(f"serve did not answer within {SERVE_START_TIMEOUT_S:g} s")
+
+
+def read_mix(url: str, things: list[str], base: str) -> dict[str, list[float]]:
+    """Seconds per request of each part of the mix, against the server at ``url``."""
+    import requests
+
+    session = requests.Session()
+    times: dict[str, list[float]] = {"303": [], "turtle first": [], "html first": [],
+                                     "turtle again": [], "sparql": []}
+
+    def timed(part: str, path: str, **kwargs: object) -> None:
+        began = time.perf_counter()
+        resp = session.get(url + path, allow_redirects=False, timeout=120, **kwargs)
+        times[part].append(time.perf_counter() - began)
+        if resp.status_code not in (200, 303):
+            raise SystemExit(f"{url}{path}: {resp.status_code} {resp.text[:300]}")
+
+    for iri in things:
+        path = "/" + iri[len(base):]
+        timed("303", path, headers={"Accept": "text/turtle"})
+        timed("turtle first", path.replace("/id/", "/doc/", 1),
+              headers={"Accept": "text/turtle"})
+        timed("html first", path.replace("/id/", "/doc/", 1), headers={"Accept": "text/html"})
+    for iri in things:  # the descriptions are kept by each web worker
+        for _ in range(2):
+            timed("turtle again", "/" + iri[len(base):].replace("id/", "doc/", 1),
+                  headers={"Accept": "text/turtle"})
+    for _ in range(4):
+        for query in SPARQL_MIX:
+            timed("sparql", "/sparql", params={"query": query},
+                  headers={"Accept": "application/sparql-results+json"})
+    return times
+
+
+def serve_mix(release: Path, engines: dict[str, Engine], workdir: Path,
+              sample: int) -> dict[str, dict[str, list[float]]]:
+    """The read mix through `serve` (embedded) and `serve --store` on each engine."""
+    import requests
+
+    manifest = json.loads((release / "manifest.json").read_text())
+    base = manifest["base"]
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
+    out: dict[str, dict[str, list[float]]] = {}
+    try:
+        servers["embedded"] = start_serve(release, workdir / "serve-embedded.log", None)
+        query = (f'SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), "{base}id/") '
+                 '&& !CONTAINS(STR(?s), "#")) }')
+        rows = requests.get(servers["embedded"][1] + "/sparql", params={"query": query},
+                            headers={"Accept": "application/sparql-results+json"},
+                            timeout=120).json()["results"]["bindings"]
+        things = sorted(r["s"]["value"] for r in rows)
+        things = random.Random(13).sample(things, min(sample, len(things)))
+        for name, engine in engines.items():
+            if name in ("oxigraph", "virtuoso"):
+                servers[name] = start_serve(release, workdir / f"serve-{name}.log", engine.query)
+        for name, (_, url) in servers.items():
+            before = engines[name].cpu_seconds() if name in engines else 0.0
+            out[name] = read_mix(url, things, base)
+            if name in engines:
+                out[name]["engine cpu"] = [engines[name].cpu_seconds() - before]
+            print(f"{name}: read mix done", flush=True)
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return out
+
+
+def _ms(values: list[float], q: float) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000:.1f}"
+
+
+def print_mix(mix: dict[str, dict[str, list[float]]], n: int, sample: int) -> None:
+    print()
+    print(f"Read mix, N = {n} articles, {sample} things: milliseconds a request, median / p90 "
+          "(sparql: 5 queries x 4, answer cache off)")
+    parts = ["303", "turtle first", "html first", "turtle again", "sparql"]
+    print("| serve | " + " | ".join(parts) + " | total wall s | engine CPU s |")
+    print("|---|" + "---|" * (len(parts) + 2))
+    for name, times in mix.items():
+        cells = [f"{_ms(times[p], 0.5)} / {_ms(times[p], 0.9)}" for p in parts]
+        total = sum(sum(times[p]) for p in parts)
+        cpu = times.get("engine cpu", [float("nan")])[0]
+        label = "embedded" if name == "embedded" else f"--store {name}"
+        print(f"| {label} | " + " | ".join(cells) + f" | {total:.1f} | {cpu:.2f} |")
+    if "embedded" in mix:
+        for name, times in mix.items():
+            if name != "embedded":
+                med = {p: statistics.median(times[p]) / statistics.median(mix["embedded"][p])
+                       for p in parts}
+                print(f"{name} / embedded (medians): "
+                      + ", ".join(f"{p} {v:.1f}x" for p, v in med.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000)
@@ -143,6 +293,10 @@ def main() -> None:
                         help="Publish bench/synthetic.py's articles (about 290 quads each) "
                              "written straight into a release, instead of a built project")
     parser.add_argument("--engines", nargs="+", default=list(STARTERS), choices=STARTERS)
+    parser.add_argument("--serve", action="store_true",
+                        help="Then time the read mix through serve and serve --store")
+    parser.add_argument("--sample", type=int, default=100,
+                        help="Things dereferenced in the read mix (default 100)")
     parser.add_argument("--workdir", type=Path,
                         help="Keep the generated and built projects here (default: a temp dir)")
     args = parser.parse_args()
@@ -176,6 +330,8 @@ def main() -> None:
                 extra = EXTRA_ARGS.get(name, lambda _engine: [])(engine)
                 again = publish(engine, second_release, Path(tmp) / f"{name}.state", extra)
                 rows[name].update({f"re_{k}": v for k, v in again.items()})
+            mix = serve_mix(second_release, engines, workdir, args.sample) if args.serve \
+                else {}
         finally:
             for name, engine in engines.items():
                 stop = engine.stop()
@@ -194,6 +350,8 @@ def main() -> None:
               f"{quads / max(r['our_cpu'], 1e-3):,.0f} | "
               f"{r['start']:.1f} | {r.get('stop', float('nan')):.1f} | {r['re_wall']:.2f} | "
               f"{r['re_our_cpu']:.2f} | {r['re_engine_cpu']:.2f} | {r['re_sent']:.0f} |")
+    if mix:
+        print_mix(mix, n, args.sample)
 
 
 if __name__ == "__main__":
