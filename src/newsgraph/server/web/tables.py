@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -176,23 +177,22 @@ def _cell(term: object) -> str:
 LIST_SEPARATOR = " | "
 
 
-def _rows(table: Table) -> Iterator[list[str]]:
-    release = current_release()
+def _rows(table: Table, solutions: Iterable[Any]) -> Iterator[list[str]]:
     variables = [name for name, _ in table.columns]
     # a GROUP_CONCAT's order is the engine's (Virtuoso's differs from the
     # embedded store's): a list cell is sorted, so every store gives one table
     lists = [f'separated by "{LIST_SEPARATOR}"' in about for _, about in table.columns]
-    for solution in release.query(table.sparql):
+    for solution in solutions:
         cells = [_cell(solution[v]) for v in variables]
         yield [LIST_SEPARATOR.join(sorted(c.split(LIST_SEPARATOR))) if is_list and c else c
                for c, is_list in zip(cells, lists, strict=True)]
 
 
-def _csv(table: Table) -> Iterator[bytes]:
+def _csv(table: Table, solutions: Iterable[Any]) -> Iterator[bytes]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([name for name, _ in table.columns])
-    for i, row in enumerate(_rows(table)):
+    for i, row in enumerate(_rows(table, solutions)):
         writer.writerow(row)
         if i % 500 == 499:
             yield buf.getvalue().encode("utf-8")
@@ -201,10 +201,10 @@ def _csv(table: Table) -> Iterator[bytes]:
     yield buf.getvalue().encode("utf-8")
 
 
-def _json(table: Table) -> Iterator[bytes]:
+def _json(table: Table, solutions: Iterable[Any]) -> Iterator[bytes]:
     names = [name for name, _ in table.columns]
     yield b"["
-    for i, row in enumerate(_rows(table)):
+    for i, row in enumerate(_rows(table, solutions)):
         obj = {k: v for k, v in zip(names, row, strict=True) if v != ""}
         yield (("," if i else "") + "\n" + json.dumps(obj, ensure_ascii=False)).encode("utf-8")
     yield b"\n]\n"
@@ -261,7 +261,11 @@ def table(name: str, ext: str | None = None) -> Response:
                                   "application/json")
             resp.vary.add("Accept")
             return resp
-    body = _csv(found) if fmt is CSV else _json(found)
+    # asked before the answer starts: a store that fails (or would send part of
+    # the rows) is a 502 in one line, never a table cut short under a 200; the
+    # embedded store's solutions still stream
+    solutions = current_release().query(found.sparql)
+    body = _csv(found, solutions) if fmt is CSV else _json(found, solutions)
     content_type = ("text/csv; charset=utf-8; header=present" if fmt is CSV
                     else JSON.content_type)
     resp = Response(body, content_type=content_type)
