@@ -187,6 +187,17 @@ def test_the_time_limit_holds_through_the_store(virtuoso_seeded: Engine, seed_re
     assert after.status_code == 200 and after.json()["boolean"] is True
 
 
+def test_a_long_answer_is_refused_before_the_worker_holds_it(
+        oxigraph_seeded: Engine, seed_release: Path, start_server: Callable[..., Server]):
+    """The web worker reads at most a few times the answer cap from the store."""
+    server = start_server(seed_release, serve_args=("--store", oxigraph_seeded.query),
+                          env={"NEWSGRAPH_SPARQL_MAX_ANSWER_BYTES": "2000"})
+    resp = server.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert resp.status_code == 400 and "larger than 2000 bytes" in resp.text
+    small = server.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
+    assert small.status_code == 200 and len(small.json()["results"]["bindings"]) == 3
+
+
 # ---------------------------------------------------------------- round trips
 
 class Counting:

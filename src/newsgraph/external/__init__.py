@@ -15,6 +15,7 @@ from newsgraph.external.dialects import (
     dialect_named,
 )
 from newsgraph.external.errors import (
+    AnswerTooLarge,
     ExternalStoreError,
     QueryRejected,
     StoreTimeout,
@@ -23,6 +24,7 @@ from newsgraph.external.errors import (
 
 __all__ = [
     "DIALECTS",
+    "AnswerTooLarge",
     "Credentials",
     "Dialect",
     "Endpoints",

@@ -36,6 +36,7 @@ from newsgraph.external.dialects import (
     dialect_for_server,
 )
 from newsgraph.external.errors import (
+    AnswerTooLarge,
     ExternalStoreError,
     QueryRejected,
     StoreTimeout,
@@ -77,6 +78,19 @@ def _why(response: requests.Response) -> str:
         text = html.unescape(inner.group(1) if inner else _TAGS.sub(" ", text))
     text = _SPACE.sub(" ", text).strip()
     return (text[:197] + "...") if len(text) > 200 else text
+
+
+def _read_at_most(response: requests.Response, max_bytes: int, url: str) -> None:
+    """Read a streamed answer's body, refusing it past ``max_bytes`` (a web
+    worker must not hold whatever a store sends)."""
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > max_bytes:
+            response.close()
+            raise AnswerTooLarge(f"the store at {url} sent an answer of more than "
+                                 f"{max_bytes} bytes")
+    response._content = bytes(body)  # what .content and .json() then read
 
 
 def _relabel_blank_nodes(answer: dict[str, Any]) -> bool:
@@ -123,12 +137,15 @@ class StoreClient:
 
     def _request(self, method: str, url: str, what: str, *, write: bool = False,
                  ok: Sequence[int] = (200, 201, 204), timeout_s: float | None = None,
-                 **kwargs: Any) -> requests.Response:
+                 max_bytes: int | None = None, **kwargs: Any) -> requests.Response:
         wait = self.timeout_s if timeout_s is None else timeout_s
         try:
             response = self._session.request(
                 method, url, auth=self._auth if write or self.auth_reads else None,
-                timeout=(min(CONNECT_TIMEOUT_S, wait), wait), **kwargs)
+                timeout=(min(CONNECT_TIMEOUT_S, wait), wait), stream=max_bytes is not None,
+                **kwargs)
+            if max_bytes is not None and response.status_code in ok:
+                _read_at_most(response, max_bytes, url)
         except requests.exceptions.ConnectTimeout:
             raise ExternalStoreError(f"cannot reach the store at {url} to {what}: no "
                                      f"connection within {CONNECT_TIMEOUT_S:g} s") from None
@@ -169,7 +186,8 @@ class StoreClient:
     def _query(self, query: str, accept: str, has_dataset: bool, union: bool,
                dataset: tuple[Sequence[str], Sequence[str]] | None = None,
                timeout_s: float | None = None,
-               graphs: tuple[Sequence[str], bool] | None = None) -> requests.Response:
+               graphs: tuple[Sequence[str], bool] | None = None,
+               max_bytes: int | None = None) -> requests.Response:
         params: dict[str, str] = {}
         if union and dataset is None:
             query, params = self.dialect.union_query(query, has_dataset, graphs)
@@ -184,21 +202,23 @@ class StoreClient:
             # (Dialect.interrupted), which is refused
             params = {**params, **self.dialect.timeout_params(timeout_s)}
         return self._request("POST", self.endpoints.query, "run a query", params=params,
-                             data=form, headers={"Accept": accept}, timeout_s=timeout_s)
+                             data=form, headers={"Accept": accept}, timeout_s=timeout_s,
+                             max_bytes=max_bytes)
 
     def solutions(self, query: str, *, has_dataset: bool = False, union: bool = True,
                   dataset: tuple[Sequence[str], Sequence[str]] | None = None,
                   timeout_s: float | None = None, limit: int | None = None,
                   graphs: tuple[Sequence[str], bool] | None = None,
-                  ) -> ox.QuerySolutions | ox.QueryBoolean:
+                  max_bytes: int | None = None) -> ox.QuerySolutions | ox.QueryBoolean:
         """The answer to a SELECT or an ASK as pyoxigraph reads it from SPARQL
         JSON results (the types the embedded store answers), refused when the
         store may have cut it. ``dataset``: the protocol's default and named
         graphs, which replace the query's; ``timeout_s``: the wait, also asked
         of the engine where its dialect knows how; ``graphs``: what the query
-        names after GRAPH (see ``Dialect.union_query``)."""
+        names after GRAPH (see ``Dialect.union_query``); ``max_bytes``: the
+        longest answer taken (:class:`AnswerTooLarge` beyond)."""
         response = self._query(query, SPARQL_JSON, has_dataset, union, dataset, timeout_s,
-                               graphs)
+                               graphs, max_bytes)
         try:
             answer = response.json()
             rows = None if "boolean" in answer else len(answer["results"]["bindings"])
@@ -220,10 +240,11 @@ class StoreClient:
     def triples(self, query: str, *, has_dataset: bool = False, union: bool = True,
                 dataset: tuple[Sequence[str], Sequence[str]] | None = None,
                 timeout_s: float | None = None, limit: int | None = None,
-                graphs: tuple[Sequence[str], bool] | None = None) -> list[ox.Triple]:
+                graphs: tuple[Sequence[str], bool] | None = None,
+                max_bytes: int | None = None) -> list[ox.Triple]:
         """The triples of a CONSTRUCT or DESCRIBE (see :meth:`solutions`)."""
         response = self._query(query, NTRIPLES, has_dataset, union, dataset, timeout_s,
-                               graphs)
+                               graphs, max_bytes)
         return self._triples_of(response, limit)
 
     def _triples_of(self, response: requests.Response, limit: int | None) -> list[ox.Triple]:

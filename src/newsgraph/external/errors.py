@@ -17,5 +17,9 @@ class StoreTimeout(ExternalStoreError):
     queries) an answer the engine says it cut at its time limit."""
 
 
+class AnswerTooLarge(ExternalStoreError):
+    """The store's answer is longer than the caller takes (nothing of it is used)."""
+
+
 class QueryRejected(ExternalStoreError):
     """The store answered 400 to a query: the query's fault, not the store's."""

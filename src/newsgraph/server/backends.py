@@ -40,8 +40,10 @@ class DataStore(Protocol):
     def query(self, query: str, *, use_default_graph_as_union: bool = False,
               default_graph: Sequence[ox.NamedNode] | None = None,
               named_graphs: Sequence[ox.NamedNode] | None = None,
-              base_iri: str | None = None, timeout_s: float | None = None) -> QueryAnswer:
-        """A SPARQL query, with pyoxigraph's ``Store.query`` arguments."""
+              base_iri: str | None = None, timeout_s: float | None = None,
+              max_bytes: int | None = None) -> QueryAnswer:
+        """A SPARQL query, with pyoxigraph's ``Store.query`` arguments; a remote
+        store also takes a time limit and the longest answer to read."""
         ...
 
     def has_subject(self, iri: str) -> bool:
@@ -68,7 +70,8 @@ class EmbeddedStore:
     def query(self, query: str, *, use_default_graph_as_union: bool = False,
               default_graph: Sequence[ox.NamedNode] | None = None,
               named_graphs: Sequence[ox.NamedNode] | None = None,
-              base_iri: str | None = None, timeout_s: float | None = None) -> QueryAnswer:
+              base_iri: str | None = None, timeout_s: float | None = None,
+              max_bytes: int | None = None) -> QueryAnswer:
         # no timeout in pyoxigraph: the SPARQL endpoint runs these in killable
         # worker processes instead (sparql/pool.py)
         kwargs: dict[str, Any] = {"base_iri": base_iri}
@@ -119,7 +122,8 @@ class RemoteStore:
     def query(self, query: str, *, use_default_graph_as_union: bool = False,
               default_graph: Sequence[ox.NamedNode] | None = None,
               named_graphs: Sequence[ox.NamedNode] | None = None,
-              base_iri: str | None = None, timeout_s: float | None = None) -> QueryAnswer:
+              base_iri: str | None = None, timeout_s: float | None = None,
+              max_bytes: int | None = None) -> QueryAnswer:
         if base_iri is not None:
             # the protocol has no base IRI: a BASE of the query's own comes later and wins
             query = f"BASE <{base_iri}>\n{query}"
@@ -140,9 +144,10 @@ class RemoteStore:
         self._count()
         if form in ("SELECT", "ASK"):
             return self.client.solutions(query, has_dataset=has_dataset, dataset=dataset,
-                                         timeout_s=timeout_s, graphs=graphs)
+                                         timeout_s=timeout_s, graphs=graphs,
+                                         max_bytes=max_bytes)
         return self.client.triples(query, has_dataset=has_dataset, dataset=dataset,
-                                   timeout_s=timeout_s, graphs=graphs)
+                                   timeout_s=timeout_s, graphs=graphs, max_bytes=max_bytes)
 
     def has_subject(self, iri: str) -> bool:
         answer = self.query(f"ASK {{ {ox.NamedNode(iri)} ?p ?o }}",

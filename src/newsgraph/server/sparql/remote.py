@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 
 from newsgraph.external import (
+    AnswerTooLarge,
     ExternalStoreError,
     QueryRejected,
     StoreTimeout,
@@ -30,6 +31,12 @@ from newsgraph.external import (
 from newsgraph.server.backends import RemoteStore
 from newsgraph.server.sparql import worker
 from newsgraph.server.sparql.pool import Busy, QueryTimeout
+
+# A store's SPARQL JSON answer is longer than what the endpoint writes of it
+# (a TSV row of two IRIs is a quarter of its JSON): the most read from the
+# store is this many times the endpoint's answer cap, so the web worker holds
+# a bounded answer, and an answer over the cap is still refused by its writer.
+READ_FACTOR = 4
 
 
 class RemoteQueries:
@@ -53,11 +60,14 @@ class RemoteQueries:
         if not self._slots.acquire(timeout=self.queue_wait_s):
             raise Busy("Too many queries are running; try again in a moment.", 503)
         try:
+            limit = int(request.get("max_bytes") or worker.DEFAULT_MAX_BYTES)
             return worker.execute(self.backend, {**request}, self.prefixes,
-                                  timeout_s=timeout_s)
+                                  timeout_s=timeout_s, read_bytes=limit * READ_FACTOR)
         except StoreTimeout:
             raise QueryTimeout(f"The query ran past the time limit of {timeout_s:g} s and "
                                "was stopped; nothing was answered.", retry_after=5) from None
+        except AnswerTooLarge:
+            return worker._too_large(int(request.get("max_bytes") or worker.DEFAULT_MAX_BYTES))
         except TruncatedAnswer as cut:
             return {"ok": False, "status": 400, "message": (
                 f"The result is longer than the data store returns in one answer ({cut}); "

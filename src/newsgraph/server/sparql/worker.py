@@ -145,15 +145,19 @@ def out_of_memory(memory_mb: int) -> dict:
 
 
 def execute(store: ox.Store | DataStore, request: dict, prefixes: dict[str, str],
-            memory_mb: int = 0, timeout_s: float | None = None) -> tuple[dict, bytes]:
+            memory_mb: int = 0, timeout_s: float | None = None,
+            read_bytes: int | None = None) -> tuple[dict, bytes]:
     """Run one query request; the header says ``ok`` or carries a status and message.
 
     ``store``: the worker's pyoxigraph store, or (``sparql/remote.py``) the
-    external store's backend, which is also given the time limit ``timeout_s``.
+    external store's backend, which is also given the time limit ``timeout_s``
+    and the longest answer it may read from the store, ``read_bytes``.
     """
     kwargs: dict = {"base_iri": request.get("base")}
     if timeout_s is not None:
         kwargs["timeout_s"] = timeout_s
+    if read_bytes is not None:
+        kwargs["max_bytes"] = read_bytes
     default_graphs = request.get("default_graphs")
     named_graphs = request.get("named_graphs")
     if default_graphs is not None or named_graphs is not None:
