@@ -118,8 +118,9 @@ def test_web_workers_hold_no_data(store_server):
 
 
 def test_a_store_without_the_release_is_refused_before_serving(
-        oxigraph: Engine, seed_release: Path, tmp_path: Path):
-    """A fresh graph of the store emptied: serve --store exits 2 in one line."""
+        oxigraph_seeded: Engine, seed_release: Path, tmp_path: Path):
+    """One graph of the release dropped from the store: serve --store exits 2 in one line."""
+    oxigraph = oxigraph_seeded
     with oxigraph.client() as client:
         client.update("DROP SILENT GRAPH <https://w3id.org/newsgraph/graph/entities>")
     try:
@@ -146,6 +147,16 @@ def test_an_unreachable_store_is_one_line(seed_release: Path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "error: cannot reach the store at http://127.0.0.1:9/query" in result.stderr
+
+
+def test_a_generic_store_needs_its_graph_store_endpoint(seed_release: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "newsgraph", "--project", str(REPO), "serve", "--no-build",
+         "--data", str(seed_release), "--store", "http://127.0.0.1:9/sparql",
+         "--dialect", "generic", "--port", "1"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "give --gsp URL" in result.stderr
 
 
 def test_a_query_over_virtuosos_row_cap_is_refused_not_cut(

@@ -595,10 +595,16 @@ def remote_spec(options: StoreOptions, timeout_s: float) -> RemoteSpec:
     """The store to read from, its dialect recognised now (once, not per worker)."""
     dialect = None if options.dialect == "auto" else dialect_named(options.dialect)
     credentials = find_credentials(options.credentials)
+    # serve never writes: the update endpoint is never used, only told to the client
+    gsp = options.gsp_url or options.url if dialect is None or dialect.name == "generic" \
+        else options.gsp_url
     with open_client(options.url, dialect=dialect, update_url=options.url,
-                     gsp_url=options.gsp_url, timeout_s=timeout_s,
-                     max_rows=options.max_rows) as probe:
+                     gsp_url=gsp, timeout_s=timeout_s, max_rows=options.max_rows) as probe:
         dialect = probe.dialect
+    if dialect.name == "generic" and options.gsp_url is None:
+        raise ExternalStoreError(f"the store at {options.url} is served with the generic "
+                                 "dialect, which knows no Graph Store Protocol endpoint: give "
+                                 "--gsp URL (or name its engine with --dialect)")
     return RemoteSpec(options.url, dialect, credentials, options.gsp_url, timeout_s)
 
 
