@@ -65,7 +65,10 @@ def embedded_server(seed_release: Path, start_server: Callable[..., Server]) -> 
 @pytest.fixture(scope="module")
 def store_server(seeded: Engine, seed_release: Path,
                  start_server: Callable[..., Server]) -> Server:
-    """``serve --store`` on each engine in turn (anonymous reads: no credentials)."""
+    """``serve --store`` on each engine in turn (anonymous reads: no credentials),
+    the store holding the release alone (other tests add a graph of their own)."""
+    with seeded.client() as client:
+        client.delete_graph(BIG_GRAPH)
     return start_server(seed_release, serve_args=("--store", seeded.query),
                         env={"NEWSGRAPH_STORE_USER": "", "NEWSGRAPH_STORE_PASSWORD": ""})
 
@@ -164,6 +167,8 @@ def test_a_query_over_virtuosos_row_cap_is_refused_not_cut(
     with_big_graph(virtuoso_seeded)
     server = start_server(seed_release, serve_args=("--store", virtuoso_seeded.query),
                           env={"NEWSGRAPH_SPARQL_MAX_ROWS": str(BIG_ROWS * 2)})
+    # a graph besides the release's is served, with a warning at start
+    assert "holds 1 graph(s) besides the release's" in server.log.read_text()
     query = f"SELECT ?s ?n FROM <{BIG_GRAPH}> WHERE {{ ?s ?p ?n }}"
     # the graph is not the release's: FROM of it is refused by the guard...
     assert server.get("/sparql", params={"query": query}).status_code == 400

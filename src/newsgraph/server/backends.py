@@ -174,3 +174,17 @@ def check_store_holds(client: StoreClient, manifest: dict[str, Any]) -> list[str
     counts = client.graph_counts(sorted(wanted))
     return [f"graph <{iri}>: {counts.get(iri, 0)} quads in the store, {n} in the release"
             for iri, n in sorted(wanted.items()) if counts.get(iri, 0) != n]
+
+
+def other_graphs(client: StoreClient, manifest: dict[str, Any]) -> int:
+    """How many graphs the store holds besides the release's (the engine's own
+    system graphs left out): their triples would be part of the union default
+    graph the pages and the SPARQL endpoint read."""
+    rows = client.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                         limit=1)
+    try:
+        held = int(rows[0]["n"]["value"])
+    except (IndexError, KeyError, ValueError):
+        raise ExternalStoreError("the store answered a count of its graphs with something "
+                                 "not a count") from None
+    return max(0, held - len(manifest.get("graphs") or {}))

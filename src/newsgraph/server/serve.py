@@ -62,7 +62,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from newsgraph.config import Settings
 from newsgraph.external import ExternalStoreError, dialect_named, find_credentials, open_client
 from newsgraph.release import looks_like_release
-from newsgraph.server.backends import check_store_holds
+from newsgraph.server.backends import check_store_holds, other_graphs
 from newsgraph.server.sparql import pool
 from newsgraph.server.store import DataError, RemoteSpec, open_data
 
@@ -610,12 +610,19 @@ def remote_spec(options: StoreOptions, timeout_s: float) -> RemoteSpec:
 
 def check_remote(spec: RemoteSpec, manifest: dict[str, Any]) -> str | None:
     """Why the store cannot serve the release of ``manifest`` (None: it can):
-    each of the release's graphs must hold the manifest's count of quads."""
+    each of the release's graphs must hold the manifest's count of quads. A
+    store holding other graphs too is served, with a warning."""
     try:
         with spec.backend(manifest).client as client:
             differ = check_store_holds(client, manifest)
+            others = 0 if differ else other_graphs(client, manifest)
     except ExternalStoreError as exc:
         return str(exc)
+    if others:
+        print(f"warning: the store at {spec.query_url} holds {others} graph(s) besides the "
+              "release's; their triples are part of the default graph (the union) that "
+              "pages and SPARQL queries read: serve from a store that holds this release "
+              "alone", file=sys.stderr)
     if not differ:
         return None
     return (f"the store at {spec.query_url} does not hold release {manifest['release']} "
