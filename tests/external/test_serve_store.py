@@ -13,6 +13,7 @@ a 502 in one line, never part of a page.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -293,3 +294,38 @@ def test_a_failing_store_gives_a_502_in_one_line_never_part_of_a_page(
         # a table is asked before its first byte: never a table cut short under a 200
         assert resp.status_code == 502, (path, resp.status_code)
         assert "cannot reach the store" in body and "Traceback" not in body
+
+
+def test_a_new_release_is_swapped_in_only_once_the_store_holds_it(
+        oxigraph_seeded: Engine, seed_release: Path, tmp_path: Path, monkeypatch):
+    """``dist`` pointed at a release the store lacks: the old one goes on being
+    served; once published, the new one is."""
+    from newsgraph.server import store as store_module
+    from newsgraph.server.store import DataHolder
+
+    from .releases import write_release
+
+    monkeypatch.setattr(store_module, "RECHECK_SECONDS", 0.0)  # look at dist on every call
+    dist = tmp_path / "dist"
+    dist.symlink_to(seed_release)
+    spec = RemoteSpec(oxigraph_seeded.query, dialect_named("oxigraph"))
+    holder = DataHolder(dist, remote=spec)
+    first = holder.current()
+    assert first.release_id == release_layout.read_manifest(seed_release)["release"]
+    body = (b'<urn:x:swap> <https://schema.org/name> "swapped" '
+            b'<https://example.org/synthetic/graph/swap-test> .\n')
+    second = write_release(tmp_path / "second", body)
+    dist.unlink()
+    dist.symlink_to(second)
+    assert holder.current() is first  # not in the store: refused, the old one served
+    state = tmp_path / "state.json"
+    try:
+        assert publish(oxigraph_seeded, second, state).returncode == 0
+        (second / "manifest.json").touch()  # a change of fingerprint: looked at again
+        swapped = holder.current()
+        assert swapped is not first and swapped.manifest["graphs"] == json.loads(
+            (second / "manifest.json").read_text())["graphs"]
+        assert swapped.has_subject("urn:x:swap")
+    finally:
+        with oxigraph_seeded.client() as client:
+            client.delete_graph("https://example.org/synthetic/graph/swap-test")

@@ -37,7 +37,12 @@ import pyoxigraph as ox
 from newsgraph import release
 from newsgraph.external import Credentials, Dialect, open_client
 from newsgraph.resources import ONTOLOGY_DIR, SHAPES_DIR
-from newsgraph.server.backends import DataStore, EmbeddedStore, RemoteStore
+from newsgraph.server.backends import (
+    DataStore,
+    EmbeddedStore,
+    RemoteStore,
+    check_store_holds,
+)
 from newsgraph.server.lru import LRU  # the one cache, shared with the SPARQL answers
 
 T = TypeVar("T")
@@ -266,6 +271,17 @@ def open_data(source: Path, cache_size: int = 4096, full_check: bool = False,
     raise DataError(f"{source}: no such file or folder")
 
 
+def _check_store_holds(opened: OpenRelease) -> None:
+    """A new release read from an external store is swapped in only once the
+    store holds it (``newsgraph publish`` first, then point ``dist`` at it)."""
+    assert isinstance(opened.backend, RemoteStore)
+    differ = check_store_holds(opened.backend.client, opened.manifest)
+    if differ:
+        raise DataError(f"the store does not hold release {opened.release_id} yet "
+                        f"({len(differ)} graphs differ, e.g. {differ[0]}); run "
+                        f"`newsgraph publish --to {opened.backend.client.endpoints.query}`")
+
+
 def _fingerprint(source: Path) -> tuple[object, ...]:
     """What changes when a new release is published: the folder the symlink
     resolves to (a rebuilt folder of the same name is a new inode), its manifest,
@@ -338,6 +354,8 @@ class DataHolder:
             elif fingerprint not in (self._fingerprint, self._refused):
                 try:
                     fresh = self._open(self.source)
+                    if isinstance(fresh.backend, RemoteStore):
+                        _check_store_holds(fresh)
                 except Exception as exc:  # whatever it is, the old release stays served
                     self._refused = fingerprint
                     log.warning("not serving the new release, still serving %s: %s",
