@@ -66,6 +66,8 @@ FILE_FORMATS: dict[str, ox.RdfFormat] = {
 }
 # a changed source is noticed within this many seconds
 RECHECK_SECONDS = 1.0
+# a new release the external store does not hold yet is asked about again this often
+STORE_RECHECK_SECONDS = 10.0
 
 
 def sparql_term(term: ox.NamedNode | ox.Literal) -> str:
@@ -76,6 +78,10 @@ def sparql_term(term: ox.NamedNode | ox.Literal) -> str:
 
 class DataError(Exception):
     """The data cannot be served; the message says which file and why."""
+
+
+class StoreLacksRelease(DataError):
+    """The external store does not hold (all of) a release yet."""
 
 
 @dataclass(frozen=True)
@@ -277,7 +283,7 @@ def _check_store_holds(opened: OpenRelease) -> None:
     assert isinstance(opened.backend, RemoteStore)
     differ = check_store_holds(opened.backend.client, opened.manifest)
     if differ:
-        raise DataError(f"the store does not hold release {opened.release_id} yet "
+        raise StoreLacksRelease(f"the store does not hold release {opened.release_id} yet "
                         f"({len(differ)} graphs differ, e.g. {differ[0]}); run "
                         f"`newsgraph publish --to {opened.backend.client.endpoints.query}`")
 
@@ -320,6 +326,7 @@ class DataHolder:
         self._release: OpenRelease | None = None
         self._fingerprint: tuple[object, ...] | None = None
         self._refused: tuple[object, ...] | None = None
+        self._retry_at = float("inf")  # when a refused release is looked at again
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -351,13 +358,20 @@ class DataHolder:
                     self._refused = fingerprint
                     log.warning("not serving the new release, still serving %s: %s",
                                 self._release.release_id, exc)
-            elif fingerprint not in (self._fingerprint, self._refused):
+            elif fingerprint not in (self._fingerprint, self._refused) or (
+                    fingerprint == self._refused and now >= self._retry_at):
                 try:
                     fresh = self._open(self.source)
                     if isinstance(fresh.backend, RemoteStore):
                         _check_store_holds(fresh)
+                except StoreLacksRelease as exc:
+                    # it may be being published: asked again now and then
+                    if fingerprint != self._refused:
+                        log.warning("not serving the new release yet, still serving %s: %s",
+                                    self._release.release_id, exc)
+                    self._refused, self._retry_at = fingerprint, now + STORE_RECHECK_SECONDS
                 except Exception as exc:  # whatever it is, the old release stays served
-                    self._refused = fingerprint
+                    self._refused, self._retry_at = fingerprint, float("inf")
                     log.warning("not serving the new release, still serving %s: %s",
                                 self._release.release_id, exc)
                 else:
