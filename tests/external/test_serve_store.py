@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -33,7 +34,7 @@ from . import replay
 from .conftest import BIG_GRAPH, BIG_ROWS, publish, with_big_graph
 from .engines import REPO, Engine
 
-Server = object  # tests/conftest.py's Server: what start_server returns
+Server = Any  # tests/conftest.py's Server: what start_server returns
 pytestmark = pytest.mark.xdist_group("external")
 
 # What a description and a page may cost against a remote store, in HTTP

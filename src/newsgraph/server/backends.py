@@ -19,7 +19,6 @@ pages answer 502/503: see ``web/__init__.py``).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -112,12 +111,6 @@ class RemoteStore:
     def __init__(self, client: StoreClient, graphs: dict[str, int]) -> None:
         self.client = client
         self.graphs = dict(graphs)
-        self.calls = 0  # round trips to the store (tests count them)
-        self._calls_lock = threading.Lock()
-
-    def _count(self) -> None:
-        with self._calls_lock:
-            self.calls += 1
 
     def query(self, query: str, *, use_default_graph_as_union: bool = False,
               default_graph: Sequence[ox.NamedNode] | None = None,
@@ -141,7 +134,6 @@ class RemoteStore:
         # graphs out of GRAPH ?g (Virtuoso), and a query naming its graphs with
         # FROM (``use_default_graph_as_union`` False) is sent as it is.
         has_dataset = dataset is None and not use_default_graph_as_union
-        self._count()
         if form in ("SELECT", "ASK"):
             return self.client.solutions(query, has_dataset=has_dataset, dataset=dataset,
                                          timeout_s=timeout_s, graphs=graphs,
@@ -157,9 +149,7 @@ class RemoteStore:
     def graph_triples(self, iri: str, expected: int | None = None) -> list[ox.Triple] | None:
         if iri not in self.graphs:
             return None  # not a graph of the release, whatever else the store holds
-        self._count()
-        found = self.client.read_graph(iri, self.graphs[iri] if expected is None else expected)
-        return found
+        return self.client.read_graph(iri, self.graphs[iri] if expected is None else expected)
 
     def graph_names(self) -> list[str]:
         return sorted(self.graphs)

@@ -67,7 +67,7 @@ class RemoteQueries:
             raise QueryTimeout(f"The query ran past the time limit of {timeout_s:g} s and "
                                "was stopped; nothing was answered.", retry_after=5) from None
         except AnswerTooLarge:
-            return worker._too_large(int(request.get("max_bytes") or worker.DEFAULT_MAX_BYTES))
+            return worker.too_large(int(request.get("max_bytes") or worker.DEFAULT_MAX_BYTES))
         except TruncatedAnswer as cut:
             return {"ok": False, "status": 400, "message": (
                 f"The result is longer than the data store returns in one answer ({cut}); "

@@ -189,7 +189,7 @@ def execute(store: ox.Store | DataStore, request: dict, prefixes: dict[str, str]
                 row = [solution[i] for i in range(width)]
                 size += sum(term_bytes(term) for term in row)
                 if size > max_bytes:
-                    return _too_large(max_bytes)
+                    return too_large(max_bytes)
                 table.append(row)
             body = results.SELECT_WRITERS[fmt](variables, table)
             rows = len(table)
@@ -201,12 +201,12 @@ def execute(store: ox.Store | DataStore, request: dict, prefixes: dict[str, str]
                     return _too_many(max_rows, "triples")
                 size += term_bytes(triple)
                 if size > max_bytes:
-                    return _too_large(max_bytes)
+                    return too_large(max_bytes)
                 triples.append(triple)
             body = results.graph(triples, fmt, prefixes)
             rows = len(triples)
         if len(body) > max_bytes:  # the format's own syntax and escapes made it larger
-            return _too_large(max_bytes)
+            return too_large(max_bytes)
     except MemoryError:
         return out_of_memory(memory_mb), b""
     except SyntaxError as error:
@@ -237,7 +237,7 @@ def term_bytes(term: object) -> int:
     return len(value.encode("utf-8")) + 16
 
 
-def _too_large(limit: int) -> tuple[dict, bytes]:
+def too_large(limit: int) -> tuple[dict, bytes]:
     return {
         "ok": False,
         "status": 400,
