@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,15 @@ from newsgraph.server.store import RemoteSpec, open_data
 from newsgraph.server.web import create_app
 
 from . import replay
-from .conftest import BIG_GRAPH, BIG_ROWS, publish, with_big_graph
-from .engines import REPO, Engine
+from .conftest import BIG_GRAPH, BIG_ROWS, _missing, _seed, _started, publish, with_big_graph
+from .engines import (
+    REPO,
+    Engine,
+    oxigraph_binary,
+    start_oxigraph,
+    start_virtuoso,
+    virtuoso_binary,
+)
 
 Server = Any  # tests/conftest.py's Server: what start_server returns
 pytestmark = pytest.mark.xdist_group("external")
@@ -59,6 +66,39 @@ def release_things(seed_release: Path) -> tuple[list[str], list[str]]:
     return things, graphs
 
 
+# Fresh engines of this module's own (the session's hold what other tests
+# loaded, which would be part of their union default graph), each with the
+# seeds' release published into it. These override the session's fixtures.
+def _fresh(kind: str, seed_release: Path, folder: Path) -> Engine:
+    binary, start = ((oxigraph_binary, start_oxigraph) if kind == "oxigraph"
+                     else (virtuoso_binary, start_virtuoso))
+    if binary() is None:
+        _missing(f"{kind} is not installed (see tests/external/engines.py)")
+    engine = _started(start, folder)
+    return _seed(engine, seed_release, folder / "state.json")
+
+
+@pytest.fixture(scope="module")
+def oxigraph_seeded(seed_release: Path, tmp_path_factory: pytest.TempPathFactory
+                    ) -> Iterator[Engine]:
+    engine = _fresh("oxigraph", seed_release, tmp_path_factory.mktemp("fresh-oxigraph"))
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="module")
+def virtuoso_seeded(seed_release: Path, tmp_path_factory: pytest.TempPathFactory
+                    ) -> Iterator[Engine]:
+    engine = _fresh("virtuoso", seed_release, tmp_path_factory.mktemp("fresh-virtuoso"))
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def seeded(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{request.param}_seeded")
+
+
 @pytest.fixture(scope="module")
 def embedded_server(seed_release: Path, start_server: Callable[..., Server]) -> Server:
     return start_server(seed_release)
@@ -70,7 +110,7 @@ def store_server(seeded: Engine, seed_release: Path,
     """``serve --store`` on each engine in turn (anonymous reads: no credentials),
     the store holding the release alone (other tests add a graph of their own)."""
     with seeded.client() as client:
-        client.delete_graph(BIG_GRAPH)
+        client.delete_graph(BIG_GRAPH)  # added by a test below, on the same engine
     return start_server(seed_release, serve_args=("--store", seeded.query),
                         env={"NEWSGRAPH_STORE_USER": "", "NEWSGRAPH_STORE_PASSWORD": ""})
 
