@@ -81,6 +81,19 @@ def _first_graph(quads: Iterable[ox.Quad]) -> object:
     return None if first is None else first.graph_name
 
 
+def _owner(store: ox.Store, subject: ox.NamedNode | ox.BlankNode, graph: object
+           ) -> tuple[object, bool]:
+    """The graph a subject is counted in (that of its first quad in the store's
+    index order) and whether a graph other than ``graph`` holds it too."""
+    owner = None
+    for quad in store.quads_for_pattern(subject, None, None, None):
+        if owner is None:
+            owner = quad.graph_name
+        if quad.graph_name != graph:
+            return owner, True
+    return owner, False
+
+
 def count_statistics(store: ox.Store, base: str) -> Statistics:
     """What the data holds, counted over the union of its graphs.
 
@@ -92,52 +105,57 @@ def count_statistics(store: ox.Store, base: str) -> Statistics:
     over the union held every distinct triple in memory, about 0.2 KB each
     (tests/release/test_statistics.py compares the two).
     """
-    rdf_type = ox.NamedNode(RDF_TYPE)
-    wikidata = str(iris.WD)
+    rdf_type, same_as = ox.NamedNode(RDF_TYPE), ox.NamedNode(OWL_SAMEAS)
     entity_prefix = f"{base}id/"
     names = [ox.NamedNode(p) for p in NAME_PREDICATES]
-    quads = triples = subjects = links = 0
-    classes: dict[str, int] = {}
-    properties: dict[str, int] = {}
+    quads = subjects = 0
+    # counted by term, turned into strings once at the end (the loop runs per quad)
+    by_predicate: dict[ox.NamedNode, int] = {}
+    by_class: dict[object, int] = {}
+    linked: dict[object, int] = {}  # owl:sameAs objects, filtered at the end
     found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
     graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     every_graph: list[ox.NamedNode | ox.DefaultGraph] = [
         ox.DefaultGraph(), *(ox.NamedNode(g) for g in graphs)]
+    lookup = store.quads_for_pattern
     for graph in every_graph:
         previous = None
-        for quad in store.quads_for_pattern(None, None, None, graph):
+        shared = False
+        for quad in lookup(None, None, None, graph):
             quads += 1
             s, p, o = quad.subject, quad.predicate, quad.object
             if s != previous:  # a graph's quads come subject by subject
                 previous = s
-                if _first_graph(store.quads_for_pattern(s, None, None, None)) == graph:
+                owner, shared = _owner(store, s, graph)
+                if owner == graph:
                     subjects += 1
                     if (isinstance(s, ox.NamedNode) and s.value.startswith(entity_prefix)
                             and "#" not in s.value):
-                        label = [q.object for n in names
-                                 for q in store.quads_for_pattern(s, n, None, None)
+                        label = [q.object for n in names for q in lookup(s, n, None, None)
                                  if _is_label(q.object)]
                         entry = _entity_row(s.value, label, base)
                         if entry is not None:
                             found[entry[0]].append(entry[1])
-            if _first_graph(store.quads_for_pattern(s, p, o, None)) != graph:
+            # a subject no other graph holds has no triple another graph holds
+            if shared and _first_graph(lookup(s, p, o, None)) != graph:
                 continue  # counted where the index gives it first
-            triples += 1
-            _bump(properties, p.value, 1)
-            if p == rdf_type and isinstance(o, ox.NamedNode):
-                _bump(classes, o.value, 1)
-            if (p.value == OWL_SAMEAS and not isinstance(o, ox.BlankNode)
-                    and o.value.startswith(wikidata)):
-                links += 1
+            by_predicate[p] = by_predicate.get(p, 0) + 1
+            if p == rdf_type:
+                by_class[o] = by_class.get(o, 0) + 1
+            elif p == same_as:
+                linked[o] = linked.get(o, 0) + 1
+    wikidata = str(iris.WD)
     return Statistics(
-        triples=triples,
+        triples=sum(by_predicate.values()),
         quads=quads,
         graphs=len(graphs),
         distinct_subjects=subjects,
         entities_by_kind=_sorted_entities(found),
-        classes=dict(sorted(classes.items())),
-        properties=dict(sorted(properties.items())),
-        wikidata_links=links,
+        classes=dict(sorted((c.value, n) for c, n in by_class.items()
+                            if isinstance(c, ox.NamedNode))),
+        properties=dict(sorted((p.value, n) for p, n in by_predicate.items())),
+        wikidata_links=sum(n for o, n in linked.items()
+                           if not isinstance(o, ox.BlankNode) and o.value.startswith(wikidata)),
         named_graphs=graphs,
     )
 
