@@ -7,9 +7,9 @@ replicated with every article's IRIs renumbered; the register stays that of
 1,000 articles. Each graph's part is a file, as a build cache would hold it,
 so the publisher holds one graph at a time. The incremental run appends one
 triple to one article's graph and publishes over the cold run's release.
-The baseline is the publisher before per-graph parts (from git, HEAD of main:
-sort every quad, render four whole dumps in memory, JSON-LD through rdflib),
-timed in the same run at the smallest size.
+The baseline is the publisher before per-graph parts (from git, at commit
+BEFORE_PARTS: sort every quad, render four whole dumps in memory, JSON-LD
+through rdflib), timed in the same run at the smallest size.
 
     python bench/bench_publish.py                    # N = 1000, 10000
     python bench/bench_publish.py --sizes 1000 --baseline-sizes 1000
@@ -39,7 +39,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SOURCE = 1000  # articles generated; larger sizes replicate them
 _ARTICLE = re.compile(rb"article-([0-9]+)")
-PEAKS: dict[str, float] = {}  # peak RSS (MB) of the process at the end of each step
+PEAKS: dict[str, float] = {}
+# the last commit whose publisher sorted every quad and rendered whole dumps
+BEFORE_PARTS = "412d672"  # peak RSS (MB) of the process at the end of each step
 
 
 # ---------------------------------------------------------------- the parts
@@ -124,9 +126,9 @@ def _timed(module: object, name: str, into: dict[str, list[float]], label: str) 
 
 
 def _old_publish():  # type: ignore[no-untyped-def]
-    """The publisher before per-graph parts, from git (main)."""
+    """The publisher before per-graph parts, from git (BEFORE_PARTS)."""
     source = subprocess.run(
-        ["git", "-C", str(REPO), "show", "main:src/newsgraph/pipeline/publish.py"],
+        ["git", "-C", str(REPO), "show", f"{BEFORE_PARTS}:src/newsgraph/pipeline/publish.py"],
         capture_output=True, text=True, check=True).stdout
     path = Path(tempfile.mkdtemp()) / "old_publish.py"
     path.write_text(source)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from importlib import resources
@@ -58,11 +59,52 @@ def _nginx_string(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+_LAST = re.compile(r'[?&]page=([0-9]+)>; rel="last"')
+
+
+def _pages_of(link: str) -> int:
+    """How many pages a resource has, from the ``rel="last"`` of its Link."""
+    found = _LAST.search(link)
+    return int(found[1]) if found else 1
+
+
+def paged_file(file: str, page: int) -> str:
+    """The file of page ``page`` of a paged resource: ``doc/person/x.page-2.ttl``
+    (the first page keeps the resource's own name)."""
+    if page == 1:
+        return file
+    stem, dot, ext = file.rpartition(".")
+    return f"{stem}.page-{page}.{ext}" if dot else f"{file}.page-{page}"
+
+
 class _Writer:
     def __init__(self, client: object, folder: Path) -> None:
         self.client = client
         self.folder = folder
         self.files = 0
+        # (path as asked, page) -> the Link the server sent for that page of a
+        # paged resource; nginx sends it back from a map (site.nginx.conf)
+        self.paged_links: dict[tuple[str, int], str] = {}
+
+    def save_pages(self, path: str, file: str | None = None, accept: str = "*/*",
+                   negotiated: str | None = None) -> object:
+        """``path`` and, if the server pages it, each of its pages (``?page=N``)
+        as files of their own; ``negotiated``: the path without extension that
+        negotiates to it, whose Link of each page is kept too."""
+        file = file or path.lstrip("/")
+        first = self.save(path, file, accept)
+        pages = _pages_of(first.headers.get("Link", ""))  # type: ignore[attr-defined]
+        if pages == 1:
+            return first
+        for page in range(1, pages + 1):
+            query = "" if page == 1 else f"?page={page}"
+            resp = first if page == 1 else self.save(f"{path}{query}", paged_file(file, page),
+                                                     accept)
+            self.paged_links[(path, page)] = resp.headers["Link"]  # type: ignore[attr-defined]
+            if negotiated is not None:
+                self.paged_links[(negotiated, page)] = self.get(
+                    f"{negotiated}{query}", accept).headers["Link"]  # type: ignore[attr-defined]
+        return first
 
     def get(self, path: str, accept: str = "*/*") -> object:
         resp = self.client.get(path, headers={"Accept": accept})  # type: ignore[attr-defined]
@@ -87,6 +129,19 @@ def _things(release: object, base: str) -> list[tuple[str, str]]:
                    for rows in stats.entities_by_kind.values() for iri, _ in rows})
 
 
+def _kinds(release: object, base: str) -> list[str]:
+    from newsgraph.server.dataset_description import statistics
+
+    stats = statistics(release, base)  # type: ignore[arg-type]
+    return sorted(kind for kind, rows in stats.entities_by_kind.items() if rows)
+
+
+def _first_link(writer: _Writer, negotiated: str, resp: object) -> str:
+    """The Link of a document's first page as its negotiated path sends it
+    (page links name the path asked for, so that of an extension differs)."""
+    return writer.paged_links.get((negotiated, 1)) or resp.headers["Link"]  # type: ignore[attr-defined]
+
+
 def export_site(data: Path, out: Path, settings: Settings, listen: str = "80",
                 server_name: str = "_") -> Exported:
     """Write the static site of the release in ``data`` under ``out``."""
@@ -103,13 +158,16 @@ def export_site(data: Path, out: Path, settings: Settings, listen: str = "80",
         staging.mkdir(parents=True)
         writer = _Writer(client, staging)
         link_doc = link_graph = None
+        link_dataset = ""
         documents: list[str] = []
         base = settings.base
         exts = [f.ext for f in DESCRIPTIONS]
         for kind, slug in _things(release, base):
             for ext in exts:
-                resp = writer.save(f"/doc/{kind}/{slug}.{ext}")
-            if link_doc is None:
+                resp = writer.save_pages(f"/doc/{kind}/{slug}.{ext}",
+                                         negotiated=f"/doc/{kind}/{slug}")
+            if link_doc is None and (f"/doc/{kind}/{slug}.{exts[-1]}", 1) not in \
+                    writer.paged_links:  # the Link every description without pages sends
                 link_doc = resp.headers["Link"].replace(  # type: ignore[attr-defined]
                     f"/doc/{kind}/{slug}", "/doc/$kind/$slug").replace(
                     f"/id/{kind}/{slug}", "/id/$kind/$slug")
@@ -123,13 +181,20 @@ def export_site(data: Path, out: Path, settings: Settings, listen: str = "80",
                     f"/graph/{slug}", "/graph/$slug")
         for stem in ("dataset", "def", "shapes"):
             for ext in exts:
-                resp = writer.save(f"/{stem}.{ext}")
-            documents.append(_document_block(stem, resp.headers["Link"]))  # type: ignore[attr-defined]
+                # only /dataset is paged (its list of graphs); the others ignore ?page
+                resp = (writer.save_pages(f"/{stem}.{ext}", negotiated=f"/{stem}")
+                        if stem == "dataset" else writer.save(f"/{stem}.{ext}"))
+            first_link = _first_link(writer, f"/{stem}", resp)
+            if stem == "dataset":
+                link_dataset = first_link
+            documents.append(_document_block(stem, first_link, paged=stem == "dataset"))
         pages: list[str] = []
         for path, file in (("/", "index.html"), *((f"/{p}", f"{p}.html") for p in
                                                    ("dumps", "tables", "meetings", "network"))):
             resp = writer.save(path, file, accept="text/html")
             pages.append(_page_block(path, file, resp.headers))  # type: ignore[attr-defined]
+        for kind in _kinds(release, base):
+            writer.save_pages(f"/browse/{kind}", f"browse/{kind}.html", accept="text/html")
         for dump in release.dumps.values():
             target = staging / "dumps" / dump.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +238,8 @@ def export_site(data: Path, out: Path, settings: Settings, listen: str = "80",
     os.replace(link_tmp, current)
     config = out / "nginx.conf"
     config.write_text(_config(current.absolute(), release_id, listen, server_name,
-                              link_doc or "", link_graph or "", documents, pages), "utf-8")
+                              link_doc or "", link_graph or "", documents, pages,
+                              writer.paged_links, link_dataset), "utf-8")
     return Exported(final, config, writer.files, release_id)
 
 
@@ -182,23 +248,56 @@ def _headers() -> str:
                     for name, value in {**SECURITY_HEADERS, **CORS_HEADERS}.items())
 
 
-def _document_block(stem: str, link: str) -> str:
+def _document_block(stem: str, link: str, paged: bool = False) -> str:
+    """``/{stem}`` negotiated and by extension; ``paged``: ``?page=N`` names a
+    page of it, its own file, sent with that page's Link (the map in
+    site.nginx.conf), else the query is ignored as the server ignores it."""
     h = _headers()
+    page = "$ng_page_file" if paged else ""
+    query = "$ng_page_query" if paged else ""
+    value = "$ng_paged_link" if paged else f'"{_nginx_string(link)}"'
     return (
         f'    location = /{stem} {{\n'
+        f'        set $ng_path $uri;\n'
         f'        if ($ng_desc = "") {{ return 406; }}\n'
         f'        {h}\n'
         f'        add_header Vary Accept always;\n'
-        f'        add_header Content-Location /{stem}.$ng_desc always;\n'
-        f'        add_header Link "{_nginx_string(link)}" always;\n'
-        f'        try_files /{stem}.$ng_desc =404;\n'
+        f'        add_header Content-Location /{stem}.$ng_desc{query} always;\n'
+        f'        add_header Link {value} always;\n'
+        f'        try_files /{stem}{page}.$ng_desc =404;\n'
         f'    }}\n'
-        f'    location ~ "^/{stem}\\.(html|ttl|jsonld|nt|rdf)$" {{\n'
+        f'    location ~ "^/{stem}\\.(?<ng_ext>html|ttl|jsonld|nt|rdf)$" {{\n'
+        f'        set $ng_path $uri;\n'
         f'        {h}\n'
-        f'        add_header Content-Location $uri always;\n'
-        f'        add_header Link "{_nginx_string(link)}" always;\n'
-        f'        try_files $uri =404;\n'
+        f'        add_header Content-Location /{stem}.$ng_ext{query} always;\n'
+        f'        add_header Link {value} always;\n'
+        f'        try_files /{stem}{page}.$ng_ext =404;\n'
         f'    }}\n')
+
+
+def _map_sizing(paged: dict[tuple[str, int], str]) -> str:
+    """nginx's map hash must fit the longest key and every key: sized from
+    them (the defaults, 64 bytes and 2048 keys, are written only if larger).
+    nginx takes these only before the first ``map``."""
+    longest = max((len(f"{path}|{page}") for path, page in paged), default=0)
+    bucket = 64
+    while bucket < longest + 32:
+        bucket *= 2
+    return (f"map_hash_bucket_size {bucket};\n" if bucket > 64 else "") + (
+        f"map_hash_max_size {2 * len(paged)};\n" if 2 * len(paged) > 2048 else "")
+
+
+def _paged_links_map(paged: dict[tuple[str, int], str], link_doc: str, link_dataset: str
+                     ) -> str:
+    """The Link of each page of each paged resource, by path and page number;
+    any other description sends the one Link every description sends."""
+    lines = [f'        "{_nginx_string(path)}|{page}" "{_nginx_string(link)}";\n'
+             for (path, page), link in sorted(paged.items())]
+    return ('map "$ng_path|$ng_page" $ng_paged_link {\n'
+            f'        default "";\n'
+            f'        ~^/doc/ "{_template_link(link_doc)}";\n'
+            f'        ~^/dataset "{_nginx_string(link_dataset)}";\n'
+            + "".join(lines) + "    }\n")
 
 
 # the headers of a page that the static site repeats as the server sends them
@@ -217,11 +316,14 @@ def _template_link(link: str) -> str:
 
 
 def _config(root: Path, release_id: str, listen: str, server_name: str, link_doc: str,
-            link_graph: str, documents: list[str], pages: list[str]) -> str:
+            link_graph: str, documents: list[str], pages: list[str],
+            paged: dict[tuple[str, int], str], link_dataset: str) -> str:
     from newsgraph.server.web.linked_data import MAX_AGE
 
     text = (_HERE / "site.nginx.conf").read_text("utf-8")
     for key, value in (("__DOCUMENTS__", "".join(documents)), ("__PAGES__", "".join(pages)),
+                       ("__PAGED_LINKS__", _paged_links_map(paged, link_doc, link_dataset)),
+                       ("__MAP_SIZING__", _map_sizing(paged)),
                        ("__HEADERS__", _headers()),
                        ("__LINK_DOC__", _template_link(link_doc)),
                        ("__LINK_GRAPH__", _template_link(link_graph)),
