@@ -171,8 +171,8 @@ def export_site(data: Path, out: Path, settings: Settings, listen: str = "80",
                 link_doc = resp.headers["Link"].replace(  # type: ignore[attr-defined]
                     f"/doc/{kind}/{slug}", "/doc/$kind/$slug").replace(
                     f"/id/{kind}/{slug}", "/id/$kind/$slug")
-        graphs = sorted(g.value.rsplit("/", 1)[-1] for g in release.store.named_graphs()
-                        if g.value.startswith(f"{base}graph/"))
+        graphs = sorted(g.rsplit("/", 1)[-1] for g in release.backend.graph_names()
+                        if g.startswith(f"{base}graph/"))
         for slug in graphs:
             for ext in exts:
                 resp = writer.save(f"/graph/{slug}.{ext}")
