@@ -17,6 +17,8 @@ import pytest
 
 from newsgraph import release
 from newsgraph.external.client import StoreClient
+from newsgraph.external.dialects import Virtuoso
+from newsgraph.external.nquads import GraphBody
 
 from .conftest import publish
 from .engines import REPO, Engine, free_port
@@ -240,3 +242,38 @@ def test_progress_shows_on_a_terminal_only(oxigraph: Engine, seed_release: Path,
     piped = publish(oxigraph, seed_release, tmp_path / "pipe.json")
     assert piped.returncode == 0
     assert "\r" not in piped.stderr and "graphs, " not in piped.stderr
+
+
+class _SmallUpdates(Virtuoso):
+    """Virtuoso with updates of 40 quads: a graph of a few hundred goes in parts."""
+
+    def bulk_batch_quads(self) -> int:
+        return 40
+
+
+def _body(iri: str, n: int) -> GraphBody:
+    lines = sorted(f'<https://example.org/thing/{i}> <https://schema.org/name> "thing {i}"'
+                   f' <{iri}> .\n' for i in range(n))
+    return GraphBody(iri, "".join(lines).encode("utf-8"), n)
+
+
+def test_a_graph_too_long_for_one_update_is_replaced_in_parts(virtuoso: Engine) -> None:
+    iri = "https://example.org/graph/long-register"
+    with virtuoso.client(dialect=_SmallUpdates()) as client:
+        asked: list[str] = []
+        request = client._request
+
+        def counted(method: str, url: str, what: str, **kwargs: object):  # type: ignore[no-untyped-def]
+            asked.append(f"{method} {what}")
+            return request(method, url, what, **kwargs)
+
+        client._request = counted  # type: ignore[method-assign]
+        for n in (230, 230, 97):  # twice the same: replaced, not appended; then shorter
+            client.replace_graphs([_body(iri, n), _body(f"{iri}-short", 7)])
+            assert client.graph_counts([iri, f"{iri}-short"]) == {iri: n, f"{iri}-short": 7}
+        names = {row["o"]["value"] for row in client.select(
+            f"SELECT ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", union=False)}
+        assert names == {f"thing {i}" for i in range(97)}
+        assert f"POST replace graph <{iri}> (part 6 of 6)" in asked  # 230 quads, 40 a part
+        assert not any(w.startswith("PUT") for w in asked)
+        client.drop_graphs([iri, f"{iri}-short"])

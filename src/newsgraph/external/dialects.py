@@ -113,6 +113,10 @@ class Dialect:
         """Why an answer the engine sent is one it cut at a time limit, or None."""
         return None
 
+    def cancelled(self, status: int, why: str) -> str | None:
+        """Why an error the engine answered is its time limit, or None."""
+        return None
+
     def ask_result(self, answer: Any) -> bool:
         """The boolean of an ASK answered in SPARQL JSON results."""
         value = answer["boolean"]
@@ -144,11 +148,24 @@ class Dialect:
         """About how many quads to send in one write (several graphs when small)."""
         return 0  # one graph a request
 
+    def update_prologue(self) -> str:
+        """What an engine needs at the head of a long update (nothing here)."""
+        return ""
+
     def replace_update(self, graphs: Sequence[tuple[str, str]]) -> str:
         """The SPARQL update replacing each ``(graph IRI, its N-Triples)``."""
-        return "".join(f"CLEAR SILENT GRAPH <{iri}> ;\n" for iri, _ in graphs) + \
-            "INSERT DATA {\n" + "".join(f"GRAPH <{iri}> {{\n{body}}}\n"
-                                       for iri, body in graphs) + "}"
+        return self.update_prologue() + "".join(
+            f"CLEAR SILENT GRAPH <{iri}> ;\n" for iri, _ in graphs) + self._insert(graphs)
+
+    def insert_update(self, graphs: Sequence[tuple[str, str]]) -> str:
+        """The SPARQL update adding N-Triples to each graph (the next part of a
+        graph too long for one update, once it was cleared by the first)."""
+        return self.update_prologue() + self._insert(graphs)
+
+    @staticmethod
+    def _insert(graphs: Sequence[tuple[str, str]]) -> str:
+        return "INSERT DATA {\n" + "".join(f"GRAPH <{iri}> {{\n{body}}}\n"
+                                          for iri, body in graphs) + "}"
 
 
 @dataclass(frozen=True)
@@ -261,10 +278,10 @@ class Virtuoso(Dialect):
         # its SPARQL parser runs out of memory at about 5,000 triples an update
         return 2_000
 
-    def replace_update(self, graphs: Sequence[tuple[str, str]]) -> str:
+    def update_prologue(self) -> str:
         # without big-data-const the engine turns each triple into SQL and
         # refuses an update of more than 10,000 lines of it (a few thousand triples)
-        return "define sql:big-data-const 1\n" + super().replace_update(graphs)
+        return "define sql:big-data-const 1\n"
 
     def read_gsp(self, endpoints: Endpoints) -> str:
         # reads need no digest: the same service without "-auth" answers GET
@@ -274,6 +291,13 @@ class Virtuoso(Dialect):
         # milliseconds; past it the engine answers 200 with what it has found so
         # far and X-SQL-State S1TAT ("anytime" queries): see interrupted()
         return {"timeout": str(max(1, int(seconds * 1000)))}
+
+    def cancelled(self, status: int, why: str) -> str | None:
+        # at its time limit it may also give up with no answer at all: a 500
+        # saying the statement was killed (SQLCancel) or the transaction timed out
+        if status == 500 and any(m in why for m in ("SQLCancel", "S1T00", "HYT00")):
+            return f"the store stopped the query at its time limit ({why})"
+        return None
 
     def interrupted(self, headers: dict[str, str]) -> str | None:
         if headers.get("x-sql-state", "").strip().upper() == "S1TAT":
