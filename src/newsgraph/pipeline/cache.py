@@ -1,19 +1,27 @@
 """The build's cache: what mapping and validating each article gave last time.
 
 It lives in the project, in ``.newsgraph-cache/`` (ignored by git, safe to
-delete at any time: the next build recomputes everything). One file per
-article holds its mapped graph and its validation findings, each under a key:
+delete at any time: the next build recomputes everything). Each article has
+two files in ``articles/``: ``SLUG.nq``, its graph as canonical N-Quads (the
+form the publisher takes, read by it only when it writes the release), and
+``SLUG.json``, a small entry holding
 
-* the graph's key hashes the code, the base IRI, the article's two files and the
-  kind of every id it refers to (an id's IRI names its kind);
-* the findings' key hashes the graph's key, the ontology and shapes the build
-  validates with, and the hashes of the register records the article is
-  validated with (see :class:`RegisterHashes`), so editing a register record
-  re-validates exactly the articles whose validation reads it.
+* the graph's key, which hashes the code, the base IRI, the article's two files
+  and the kind of every id it refers to (an id's IRI names its kind), and the
+  SHA-256 of ``SLUG.nq``;
+* the register records the graph names and the register nodes it gives
+  ``ng:evidence`` for (so neither the findings key nor the tenure grounding
+  check reads the graph);
+* the findings and their key, which hashes the graph's key, the ontology and
+  shapes the build validates with, and the hashes of the register records the
+  article is validated with (see :class:`RegisterHashes`), so editing a
+  register record re-validates exactly the articles whose validation reads it.
 
-An entry is used only if its own SHA-256 and its key match; a damaged, foreign
-or stale one is recomputed and overwritten, never trusted. The register's
-findings are cached the same way, keyed by every record's hash.
+An entry is used only if its own SHA-256 and its key match and ``SLUG.nq`` has
+the SHA-256 it records; a damaged, foreign or stale one is recomputed and
+overwritten, never trusted. The register's findings are cached the same way,
+keyed by every record's hash, and ``yaml/`` keeps what each YAML file parsed to
+(:class:`ParsedYaml`).
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from newsgraph.pipeline.validation import Finding
 CACHE_DIR = ".newsgraph-cache"
 # how a tenure points at the person and the post it joins (see register_context)
 _POINTED_BY = frozenset({ORG.member, NG.post})
-FORMAT = 1
+FORMAT = 2  # 2: an article's graph in a file of its own, as canonical N-Quads
 # the code whose output is cached: a change to any of them invalidates every entry
 _CODE = ("annotations.py", "dates.py", "grounding.py", "mapping.py", "validation.py",
          "build.py", "cache.py", "workers.py")
@@ -171,10 +179,22 @@ def referenced_ids(article: ArticleAnnotations) -> set[str]:
     return found
 
 
-def _record(node: Node) -> str:
+def _record(node: Node | str) -> str:
     """A register node's record: a node and its own sub-nodes (a tenure's
     ``#interval``, ``#begin``, ``#end``) are one record."""
     return str(node).split("#", 1)[0]
+
+
+def register_records(register: Graph) -> frozenset[str]:
+    """The records of the register: those of its subjects."""
+    return frozenset(_record(s) for s in register.subjects(unique=True))
+
+
+def named_records(graph: Graph, records: frozenset[str]) -> list[str]:
+    """The register records ``graph`` names (as subject or object), sorted."""
+    named = {_record(n) for triple in graph for n in (triple[0], triple[2])
+             if isinstance(n, URIRef)}
+    return sorted(named & records)
 
 
 class RegisterHashes:
@@ -206,11 +226,10 @@ class RegisterHashes:
         self.hashes = {record: _sha(*sorted(lines)) for record, lines in rows.items()}
         self.whole = _sha(*(f"{r} {h}" for r, h in sorted(self.hashes.items())))
 
-    def needed_by(self, article: Graph) -> str:
-        """The hash of every register record ``article``'s validation may read."""
-        named = {_record(n) for triple in article for n in (triple[0], triple[2])
-                 if isinstance(n, URIRef)}
-        seeds = named & self.hashes.keys()
+    def needed_by(self, named: Iterable[str]) -> str:
+        """The hash of every register record the validation of an article that
+        names the records ``named`` (:func:`named_records`) may read."""
+        seeds = set(named) & self.hashes.keys()
         needed = set(seeds)
         for record in seeds:
             needed |= self.points_to.get(record, set())
@@ -249,6 +268,34 @@ class BuildCache:
 
     def _path(self, name: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{name}.json"
+
+    def nquads_path(self, slug: str) -> Path | None:
+        """Where an article's canonical N-Quads are kept (None: no cache)."""
+        return None if self.folder is None else self.folder / "articles" / f"{slug}.nq"
+
+    def intact_nquads(self, slug: str, sha256: str) -> bytes | None:
+        """The article's N-Quads file if its SHA-256 is ``sha256``, else None."""
+        path = self.nquads_path(slug)
+        try:
+            data = path.read_bytes() if path is not None else None
+        except OSError:
+            return None
+        return data if data is not None and hashlib.sha256(data).hexdigest() == sha256 else None
+
+    def store_nquads(self, slug: str, data: bytes) -> None:
+        path = self.nquads_path(slug)
+        if path is not None:
+            _write(path, data)
+
+    def prune_articles(self, slugs: Iterable[str]) -> None:
+        """Drop the entries of articles that are no longer in the corpus."""
+        if self.folder is None or not (self.folder / "articles").is_dir():
+            return
+        keep = {f"{slug}{suffix}" for slug in slugs for suffix in (".json", ".nq")}
+        for path in (self.folder / "articles").iterdir():
+            if path.name not in keep and not path.name.startswith("."):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def load(self, name: str) -> dict[str, Any]:
         """The entry's content if it is intact, else an empty one."""
