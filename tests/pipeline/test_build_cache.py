@@ -79,6 +79,7 @@ def test_editing_a_register_record_revalidates_exactly_the_articles_that_referen
     run(corpus)
     _edit_name(corpus, "person-1", "Renamed Person")  # shared by articles 1 and 7
     counts = run(corpus)
+    assert counts["register_mapped"]
     assert counts["mapped"] == []  # their graphs name the person, not her name
     assert sorted(counts["validated"]) == ["article-00001", "article-00007"]
     _edit_name(corpus, "person-9", "Another Name")  # the new person of article 3
@@ -100,13 +101,19 @@ def test_a_damaged_or_foreign_cache_entry_is_recomputed_not_trusted(corpus, tmp_
     entry["body"]["findings"] = []
     (articles / "article-00006.json").write_text(json.dumps(entry))
     (corpus / CACHE_DIR / "register.json").write_text("{not json")
+    # the register's graph changed behind the cache's back
+    register = corpus / CACHE_DIR / "register.nq"
+    register.write_bytes(register.read_bytes().replace(b"Outlet 0", b"Outlet 9"))
     counts = run(corpus)
     redone = ["article-00002", "article-00005", "article-00006"]
     assert counts["mapped"] == redone and counts["validated"] == redone
+    assert counts["register_mapped"]
     assert counts["reused_findings"] == N - len(redone)  # the register's was damaged too
     assert release_of(corpus / "dist") == clean_build(corpus, tmp_path)
     # and the entries were rewritten: the next build reuses everything
-    assert run(corpus)["mapped"] == [] and build.CACHE_COUNTS["reused_findings"] == N + 1
+    again = run(corpus)
+    assert again["mapped"] == [] and again["reused_findings"] == N + 1
+    assert not again["register_mapped"]
 
 
 def test_an_article_whose_graph_is_cached_but_not_its_findings_is_only_validated(corpus):

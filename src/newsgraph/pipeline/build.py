@@ -41,7 +41,6 @@ from newsgraph.pipeline.cache import (
     files_version,
     findings_from_json,
     findings_to_json,
-    graph_text,
 )
 from newsgraph.pipeline.mapping import corpus_kinds, map_register
 from newsgraph.pipeline.publish import (
@@ -52,7 +51,7 @@ from newsgraph.pipeline.publish import (
     part_from_graph,
     publish,
 )
-from newsgraph.pipeline.workers import ExecutorError, Runner, Waiter, make_context, make_runner
+from newsgraph.pipeline.workers import Context, ExecutorError, Runner, Waiter, make_runner
 from newsgraph.rdf_files import RdfFileError, read_folder
 
 if TYPE_CHECKING:
@@ -281,8 +280,52 @@ class Built:
     grounded: set[str]
 
 
-def build_articles(corpus: Corpus, settings: Settings, register: Graph, cache: BuildCache,
-                   runner: Runner, echo: Callable[[str], None] | None = None) -> Built:
+@dataclass
+class Register:
+    """The register's graph as the build needs it: as a part for the publisher,
+    as N-Triples or a graph for the validation, and its per-record hashes."""
+
+    part: GraphPart
+    graph: Graph | str  # the graph if it was just mapped, else its N-Triples
+    hashes: RegisterHashes
+
+
+def register_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache) -> Register:
+    """The register mapped, or, while its file and the kinds of the ids it refers
+    to are unchanged, its canonical N-Quads and record hashes read from the cache
+    (a rebuild then never makes the register an rdflib graph in this process)."""
+    name = iris.entities_graph(settings.base)
+    key = cache.register_graph_key(settings.seeds, corpus) if cache.folder else ""
+    entry = cache.load("register-graph") if key else {}
+    data = cache.intact_nquads("register", entry.get("nquads", "")) if (
+        entry.get("key") == key) else None
+    if data is not None:
+        path = cache.nquads_path("register")
+        assert path is not None
+        return Register(GraphPart(name, path), ntriples_of_part(data, name),
+                        RegisterHashes.from_json(entry["hashes"]))
+    graph = map_register(None, corpus, settings.base)
+    cache.register_mapped = True
+    part = part_from_graph(name, graph)
+    hashes = RegisterHashes(graph)
+    if key:
+        assert isinstance(part.nquads, bytes)
+        cache.store_nquads("register", part.nquads)
+        cache.store("register-graph", {"key": key,
+                                       "nquads": hashlib.sha256(part.nquads).hexdigest(),
+                                       "hashes": hashes.to_json()})
+    return Register(part, graph, hashes)
+
+
+def ntriples_of_part(nquads: bytes, name: str) -> str:
+    """A graph's N-Triples from its part's N-Quads: every line ends with the
+    graph's name (the publisher checks that of every part)."""
+    return nquads.replace(f" <{name}> .\n".encode(), b" .\n").decode("utf-8")
+
+
+def build_articles(corpus: Corpus, settings: Settings, hashes: RegisterHashes,
+                   cache: BuildCache, runner: Runner,
+                   echo: Callable[[str], None] | None = None) -> Built:
     """Map and validate every article whose cached work is stale, in the
     runner's workers, and take the rest from the cache.
 
@@ -296,7 +339,6 @@ def build_articles(corpus: Corpus, settings: Settings, register: Graph, cache: B
     """
     from newsgraph.pipeline.workers import CHUNK
 
-    hashes = RegisterHashes(register)
     register_key = cache.register_key(hashes)
     entry = cache.load("register") if cache.folder else {}
     pending = None
@@ -324,10 +366,10 @@ def build_articles(corpus: Corpus, settings: Settings, register: Graph, cache: B
             name = iris.article_graph(article.slug, settings.base)
             key = cache.graph_key(settings.seeds, article, corpus)
             entry = cache.load(f"articles/{article.slug}") if cache.folder else {}
-            data = (cache.intact_nquads(article.slug, entry.get("nquads", ""))
+            data = (cache.intact_nquads(f"articles/{article.slug}", entry.get("nquads", ""))
                     if entry.get("key") == key else None)
             keys.append(key)
-            parts.append(GraphPart(name, cache.nquads_path(article.slug) or b""))
+            parts.append(GraphPart(name, cache.nquads_path(f"articles/{article.slug}") or b""))
             if data is None:  # mapped and validated
                 entries.append({})
                 results.append(None)
@@ -359,7 +401,7 @@ def build_articles(corpus: Corpus, settings: Settings, register: Graph, cache: B
                     cache.mapped.append(article.slug)
                     if cache.folder is None:
                         parts[number] = GraphPart(parts[number].name, result.nquads)
-                    cache.store_nquads(article.slug, result.nquads)
+                    cache.store_nquads(f"articles/{article.slug}", result.nquads)
                     body = {"key": keys[number],
                             "nquads": hashlib.sha256(result.nquads).hexdigest(),
                             "records": result.records, "evidenced": result.evidenced}
@@ -434,21 +476,21 @@ def _run_build(settings: Settings, write: bool, echo: Callable[[str], None] | No
     cache = BuildCache(folder, settings.base,
                        files_version((settings.ontology_dir, *settings.shape_folders())))
     with step("mapping the register", echo, "map"):
-        register = map_register(None, corpus, settings.base)
-        ctx = make_context(register, trusted, corpus_kinds(corpus), settings.base)
+        register = register_with_cache(corpus, settings, cache)
+        ctx = Context(register.graph, frozenset(register.hashes.hashes), trusted,
+                      corpus_kinds(corpus), settings.base)
     # What this process holds from here on (the corpus, the register) lives until
     # the build ends: left out of the garbage collector's full passes, which
     # would walk it again and again (and forked workers would copy its pages).
     gc.freeze()
     CACHE_COUNTS.clear()
     try:
-        runner = make_runner(ctx, corpus.articles, lambda: graph_text(register), jobs,
-                             executor, scheduler)
+        runner = make_runner(ctx, corpus.articles, jobs, executor, scheduler)
     except ExecutorError as exc:
         _stderr(f"error: {exc}")
         return EXIT_INVALID
     try:
-        built = build_articles(corpus, settings, register, cache, runner, echo)
+        built = build_articles(corpus, settings, register.hashes, cache, runner, echo)
     except ExecutorError as exc:
         _stderr(f"error: {exc}")
         return EXIT_INVALID
@@ -492,6 +534,7 @@ def _run_build(settings: Settings, write: bool, echo: Callable[[str], None] | No
     CACHE_COUNTS.update(mapped=list(cache.mapped), validated=list(cache.validated),
                         parsed_files=parsed.parsed_files,
                         reused_graphs=cache.reused_graphs,
+                        register_mapped=cache.register_mapped,
                         reused_findings=cache.reused_findings)
     ungrounded = ungrounded_tenures(built.grounded, corpus, settings.base)
     for where in ungrounded:
@@ -510,8 +553,7 @@ def _run_build(settings: Settings, write: bool, echo: Callable[[str], None] | No
                 "`newsgraph validate` lists them")
     # one part per named graph; an article's is its file in the cache, read
     # only when the release is written
-    quads = [part_from_graph(iris.entities_graph(settings.base), register), *built.parts,
-             ontology_part(ontology)]
+    quads = [register.part, *built.parts, ontology_part(ontology)]
     if not write:
         _stderr(f"valid: {len(corpus.articles)} article(s), {part_count(quads)} quads; "
                 "nothing written")

@@ -47,7 +47,7 @@ from rdflib.term import Node
 
 from newsgraph import __version__, iris
 from newsgraph.iris import NG, ORG
-from newsgraph.pipeline.annotations import ArticleAnnotations, Corpus
+from newsgraph.pipeline.annotations import ENTITIES_FILE, REGISTER, ArticleAnnotations, Corpus
 from newsgraph.pipeline.validation import Finding
 
 CACHE_DIR = ".newsgraph-cache"
@@ -157,25 +157,27 @@ class _Sink:
         self.graph.add((s, p, o))
 
 
+def _walk_refs(value: Any, found: set[str]) -> None:
+    """Add to ``found`` every id a field's value refers to (the loader makes a
+    reference an (id, kinds) pair)."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], tuple):
+        found.add(value[0])
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _walk_refs(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _walk_refs(item, found)
+
+
 def referenced_ids(article: ArticleAnnotations) -> set[str]:
     """Every id the article's annotations refer to."""
     found: set[str] = set(article.mentions)
-
-    def walk(value: Any) -> None:
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], tuple):
-            found.add(value[0])
-        elif isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-
-    walk(article.meta)
+    _walk_refs(article.meta, found)
     for record in article.records.values():
         found.add(record.id)
-        walk(record.fields)
-    walk(article.corrections)
+        _walk_refs(record.fields, found)
+    _walk_refs(article.corrections, found)
     return found
 
 
@@ -226,6 +228,21 @@ class RegisterHashes:
         self.hashes = {record: _sha(*sorted(lines)) for record, lines in rows.items()}
         self.whole = _sha(*(f"{r} {h}" for r, h in sorted(self.hashes.items())))
 
+    def to_json(self) -> dict[str, Any]:
+        return {"hashes": self.hashes,
+                "points_to": {r: sorted(o) for r, o in sorted(self.points_to.items())},
+                "pointed_by": {r: sorted(o) for r, o in sorted(self.pointed_by.items())}}
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> RegisterHashes:
+        """The hashes :meth:`to_json` gave (a build cache's entry)."""
+        self = cls.__new__(cls)
+        self.hashes = dict(body["hashes"])
+        self.points_to = {r: set(o) for r, o in body["points_to"].items()}
+        self.pointed_by = {r: set(o) for r, o in body["pointed_by"].items()}
+        self.whole = _sha(*(f"{r} {h}" for r, h in sorted(self.hashes.items())))
+        return self
+
     def needed_by(self, named: Iterable[str]) -> str:
         """The hash of every register record the validation of an article that
         names the records ``named`` (:func:`named_records`) may read."""
@@ -247,6 +264,7 @@ class BuildCache:
         self.mapped: list[str] = []  # slugs of the articles mapped (not taken from here)
         self.validated: list[str] = []
         self.reused_graphs = self.reused_findings = 0
+        self.register_mapped = False  # the register's graph was not taken from here
 
     # ------------------------------------------------------------- keys
 
@@ -256,6 +274,20 @@ class BuildCache:
                        if i in corpus.entities)
         return _sha(self.code, article.slug, (folder / "article.txt").read_bytes(),
                     (folder / "annotations.yaml").read_bytes(), json.dumps(kinds))
+
+    def register_graph_key(self, seeds: Path, corpus: Corpus) -> str:
+        """What the register's graph is made from: its file and the kind of every
+        id its records refer to."""
+        register = [r for r in corpus.entities.values() if r.section in REGISTER]
+        found: set[str] = set()
+        for record in register:
+            found.add(record.id)
+            _walk_refs(record.fields, found)
+        kinds = sorted((i, corpus.entities[i].kind) for i in found if i in corpus.entities)
+        # an article's meeting or statement is never mapped into the register
+        defined = sorted(r for a in corpus.articles for r in a.records if r in found)
+        return _sha(self.code, (seeds / ENTITIES_FILE).read_bytes(), json.dumps(kinds),
+                    json.dumps(defined))
 
     def findings_key(self, graph_key: str, needed: str) -> str:
         """``needed``: :meth:`RegisterHashes.needed_by` of the article's graph."""
@@ -269,21 +301,22 @@ class BuildCache:
     def _path(self, name: str) -> Path | None:
         return None if self.folder is None else self.folder / f"{name}.json"
 
-    def nquads_path(self, slug: str) -> Path | None:
-        """Where an article's canonical N-Quads are kept (None: no cache)."""
-        return None if self.folder is None else self.folder / "articles" / f"{slug}.nq"
+    def nquads_path(self, name: str) -> Path | None:
+        """Where a graph's canonical N-Quads are kept: ``articles/SLUG`` for an
+        article's, ``register`` for the register's (None: no cache)."""
+        return None if self.folder is None else self.folder / f"{name}.nq"
 
-    def intact_nquads(self, slug: str, sha256: str) -> bytes | None:
-        """The article's N-Quads file if its SHA-256 is ``sha256``, else None."""
-        path = self.nquads_path(slug)
+    def intact_nquads(self, name: str, sha256: str) -> bytes | None:
+        """The graph's N-Quads file if its SHA-256 is ``sha256``, else None."""
+        path = self.nquads_path(name)
         try:
             data = path.read_bytes() if path is not None else None
         except OSError:
             return None
         return data if data is not None and hashlib.sha256(data).hexdigest() == sha256 else None
 
-    def store_nquads(self, slug: str, data: bytes) -> None:
-        path = self.nquads_path(slug)
+    def store_nquads(self, name: str, data: bytes) -> None:
+        path = self.nquads_path(name)
         if path is not None:
             _write(path, data)
 

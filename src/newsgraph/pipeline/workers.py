@@ -57,22 +57,38 @@ class ExecutorError(Exception):
     """The workers cannot be started or reached; the message is one line."""
 
 
-@dataclass
 class Context:
-    """What the work on any article reads; made once per process."""
+    """What the work on any article reads; made once per process.
 
-    register: Graph
-    records: frozenset[str]  # the register's records (cache.register_records)
-    trusted: Trusted
-    kinds: dict[str, str]  # every id of the corpus and its kind (mapping.corpus_kinds)
-    base: str
+    The register's graph is made from its N-Triples the first time an article
+    needs it, so a build that takes every article from its cache never parses
+    it, and forked workers each parse it in parallel rather than the build
+    before them (the build passes the graph itself when it has just mapped it).
+    """
 
+    def __init__(self, register: Graph | str, records: frozenset[str], trusted: Trusted,
+                 kinds: dict[str, str], base: str):
+        self._register = register
+        self.records = records  # the register's records (cache.register_records)
+        self.trusted = trusted
+        self.kinds = kinds  # every id of the corpus and its kind (mapping.corpus_kinds)
+        self.base = base
 
-def make_context(register: Graph, trusted: Trusted, kinds: dict[str, str], base: str
-                 ) -> Context:
-    from newsgraph.pipeline.cache import register_records
+    @property
+    def register(self) -> Graph:
+        if isinstance(self._register, str):
+            from newsgraph.pipeline.cache import read_graph
 
-    return Context(register, register_records(register), trusted, kinds, base)
+            self._register = read_graph(self._register)
+        return self._register
+
+    def register_text(self) -> str:
+        """The register as N-Triples (what a worker that does not inherit it is sent)."""
+        if isinstance(self._register, str):
+            return self._register
+        from newsgraph.pipeline.cache import graph_text
+
+        return graph_text(self._register)
 
 
 @dataclass
@@ -91,7 +107,7 @@ def work_on_article(ctx: Context, slug: str, article: ArticleAnnotations | None,
                     nquads: bytes | None) -> ArticleResult:
     """Map ``article`` and validate its graph; or, with ``nquads`` (its cached
     graph), only validate."""
-    from newsgraph.pipeline.build import validate_article
+    from newsgraph.pipeline.build import ntriples_of_part, validate_article
     from newsgraph.pipeline.cache import named_records, read_graph
     from newsgraph.pipeline.mapping import article_graph
     from newsgraph.pipeline.publish import part_from_graph
@@ -104,8 +120,7 @@ def work_on_article(ctx: Context, slug: str, article: ArticleAnnotations | None,
         graph = article_graph(article, ctx.kinds, ctx.base)
         made = part_from_graph(name, graph).nquads  # type: ignore[assignment]
     else:
-        # every line of a part ends with its graph's name (publish checks that)
-        graph = read_graph(nquads.replace(f" <{name}> .\n".encode(), b" .\n").decode("utf-8"))
+        graph = read_graph(ntriples_of_part(nquads, name))
     mapped = time.process_time()
     findings = validate_article(ctx.register, graph, ctx.trusted)
     evidenced = {str(s) for s in graph.subjects(NG.evidence, None, unique=True)}
@@ -145,11 +160,12 @@ _WORKER: dict[str, Any] = {}
 
 def _job_context(job: Job) -> Context:
     if _WORKER.get("token") != job.token:
-        from newsgraph.pipeline.cache import read_graph
+        from newsgraph.pipeline.cache import read_graph, register_records
 
         _WORKER.clear()
-        _WORKER.update(token=job.token, context=make_context(
-            read_graph(job.register), job.trusted, job.kinds, job.base))
+        register = read_graph(job.register)
+        _WORKER.update(token=job.token, context=Context(
+            register, register_records(register), job.trusted, job.kinds, job.base))
         # the register lives as long as the worker: left out of the garbage
         # collector's full passes, which would walk it again and again
         gc.freeze()
@@ -312,13 +328,11 @@ class DaskCluster(Runner):
         self._client.close()
 
 
-def make_runner(ctx: Context, articles: Sequence[ArticleAnnotations],
-                register_text: Callable[[], str], jobs: int, executor: str = "local",
-                scheduler: str | None = None) -> Runner:
-    """The runner a build asked for. ``register_text``: the register as N-Triples,
-    computed only if workers need it."""
+def make_runner(ctx: Context, articles: Sequence[ArticleAnnotations], jobs: int,
+                executor: str = "local", scheduler: str | None = None) -> Runner:
+    """The runner a build asked for."""
     def job() -> Job:
-        return Job(register_text(), ctx.trusted, ctx.kinds, ctx.base)
+        return Job(ctx.register_text(), ctx.trusted, ctx.kinds, ctx.base)
 
     if executor == "dask":
         if not scheduler:
