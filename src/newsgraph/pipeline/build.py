@@ -36,6 +36,7 @@ from newsgraph.pipeline.cache import (
     BuildCache,
     ParsedYaml,
     RegisterHashes,
+    RegisterIndex,
     cache_folder,
     code_version,
     files_version,
@@ -131,7 +132,8 @@ def article_data(ds: Dataset, article_graph: str, base: str) -> Graph:
     return data
 
 
-def _describe(register: Graph, node: Node, into: Graph, seen: set[Node]) -> list[Node]:
+def _describe(register: Graph | RegisterIndex, node: Node, into: Graph, seen: set[Node]
+              ) -> list[Node]:
     """Copy the register's triples about ``node`` and its own sub-nodes (a tenure's
     ``#interval``, ``#begin``, ``#end``) into ``into``; returns the other register
     nodes they point to."""
@@ -151,7 +153,7 @@ def _describe(register: Graph, node: Node, into: Graph, seen: set[Node]) -> list
     return pointed
 
 
-def register_context(register: Graph, article: Graph) -> Graph:
+def register_context(register: Graph | RegisterIndex, article: Graph) -> Graph:
     """The part of the register one article's validation needs.
 
     The register is validated once on its own; an article is validated with
@@ -181,8 +183,8 @@ def register_context(register: Graph, article: Graph) -> Graph:
     return context
 
 
-def article_findings(findings: Iterable[Finding], article: Graph, register: Graph
-                     ) -> list[Finding]:
+def article_findings(findings: Iterable[Finding], article: Graph,
+                     register: Graph | RegisterIndex) -> list[Finding]:
     """The findings of an article's run that are the article's to report: about
     its own nodes, or about register nodes it adds triples to (a mention's
     ``ng:evidence``). A register node the article only points at is seen with
@@ -193,7 +195,8 @@ def article_findings(findings: Iterable[Finding], article: Graph, register: Grap
             if f.focus in subjects or (URIRef(f.focus), None, None) not in register]
 
 
-def validate_article(register: Graph, graph: Graph, trusted: Trusted) -> list[Finding]:
+def validate_article(register: Graph | RegisterIndex, graph: Graph, trusted: Trusted
+                     ) -> list[Finding]:
     """An article's findings: its graph validated with the part of the register it
     needs (:func:`register_context`), kept as :func:`article_findings` says.
 
@@ -519,14 +522,14 @@ def _run_build(settings: Settings, write: bool, echo: Callable[[str], None] | No
             if finding in said:
                 continue
             said.add(finding)
-            where = locate(corpus, finding.focus, settings.base, files)
-            prefix = (f"{where.file}:{where.line}: {where.record}: " if where and where.line
-                      else f"{where.file}: {where.record}: " if where
-                      else f"{fallback}: ")
             level = "error" if finding.severity == "Violation" else finding.severity.lower()
             if level == "info" and write:
                 infos += 1  # notes for curators; `newsgraph validate` lists them
                 continue
+            where = locate(corpus, finding.focus, settings.base, files)
+            prefix = (f"{where.file}:{where.line}: {where.record}: " if where and where.line
+                      else f"{where.file}: {where.record}: " if where
+                      else f"{fallback}: ")
             lines.append((where.file if where else fallback,
                           (where.line or 0) if where else 0,
                           f"{level}: {prefix}{format_finding(finding)}"))

@@ -144,6 +144,60 @@ def read_graph(text: str, into: Graph | None = None) -> Graph:
     return graph
 
 
+class RegisterIndex:
+    """The register as an article's validation reads it
+    (:func:`newsgraph.pipeline.build.register_context`): a subject's triples,
+    whether a node is a subject, and the tenures pointing at a node, from the
+    register's sorted N-Triples, each subject's lines made rdflib terms only
+    when asked. A worker that validates a few articles then never builds the
+    whole register as an rdflib graph (2.8 s at 10,000 articles, 198,000
+    triples, against 0.2 s to index the lines). It yields what
+    :func:`read_graph` of the same text would, in the same order. The register
+    has no blank nodes (the publisher refuses them), so every subject is an IRI
+    at the start of its line."""
+
+    def __init__(self, text: str):
+        self._lines: dict[str, list[str]] = {}
+        self._pointing: dict[tuple[str, str], list[str]] = {}  # (predicate, object) -> subjects
+        pointers = [(str(p), f"> <{p}> <") for p in _POINTED_BY]
+        for line in text.splitlines(keepends=True):
+            if not line.startswith("<"):
+                continue
+            subject = line[1:line.index(">")]
+            self._lines.setdefault(subject, []).append(line)
+            for predicate, infix in pointers:
+                at = line.find(infix)
+                if at >= 0:
+                    start = at + len(infix)
+                    obj = line[start:line.index(">", start)]
+                    self._pointing.setdefault((predicate, obj), []).append(subject)
+        self._parsed: dict[str, Graph] = {}
+
+    def _graph(self, subject: str) -> Graph:
+        graph = self._parsed.get(subject)
+        if graph is None:
+            graph = self._parsed[subject] = read_graph("".join(self._lines.get(subject, [])))
+        return graph
+
+    def triples(self, pattern: tuple[Node, None, None]) -> Iterable[tuple[Node, Node, Node]]:
+        subject, predicate, obj = pattern
+        if predicate is not None or obj is not None:
+            raise ValueError("the register index answers (subject, None, None) only")
+        return self._graph(str(subject)).triples(pattern) if str(subject) in self._lines else ()
+
+    def __contains__(self, pattern: tuple[Node, None, None]) -> bool:
+        subject, predicate, obj = pattern
+        if predicate is not None or obj is not None:
+            raise ValueError("the register index answers (subject, None, None) only")
+        return isinstance(subject, URIRef) and str(subject) in self._lines
+
+    def subjects(self, predicate: Node, obj: Node) -> list[URIRef]:
+        if str(predicate) not in {str(p) for p in _POINTED_BY}:
+            raise ValueError(f"the register index does not index {predicate}")
+        return [URIRef(s) for s in dict.fromkeys(self._pointing.get((str(predicate), str(obj)),
+                                                                     []))]
+
+
 _XSD_STRING = "<http://www.w3.org/2001/XMLSchema#string>"
 _UPPER_TAG = re.compile(r'"@[A-Za-z0-9-]*[A-Z]')
 _OX_STRING = ox.NamedNode(_XSD_STRING[1:-1])

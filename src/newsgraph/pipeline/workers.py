@@ -46,6 +46,7 @@ from newsgraph.iris import NG
 
 if TYPE_CHECKING:
     from newsgraph.pipeline.annotations import ArticleAnnotations
+    from newsgraph.pipeline.cache import RegisterIndex
     from newsgraph.pipeline.validation import Finding, Trusted
 
 # Articles per task: enough that sending a task costs little against ~50 ms of
@@ -60,15 +61,18 @@ class ExecutorError(Exception):
 class Context:
     """What the work on any article reads; made once per process.
 
-    The register's graph is made from its N-Triples the first time an article
-    needs it, so a build that takes every article from its cache never parses
-    it, and forked workers each parse it in parallel rather than the build
-    before them (the build passes the graph itself when it has just mapped it).
+    When the build passes the register as N-Triples (it took it from its
+    cache), nothing is parsed until an article needs it, and then an article's
+    validation reads it through a :class:`~newsgraph.pipeline.cache.RegisterIndex`
+    (each record parsed when first read); only the register's own run makes it
+    a whole rdflib graph. When the build has just mapped it, the graph itself
+    is used (forked workers inherit it).
     """
 
     def __init__(self, register: Graph | str, records: frozenset[str], trusted: Trusted,
                  kinds: dict[str, str], base: str):
         self._register = register
+        self._index: RegisterIndex | None = None
         self.records = records  # the register's records (cache.register_records)
         self.trusted = trusted
         self.kinds = kinds  # every id of the corpus and its kind (mapping.corpus_kinds)
@@ -76,11 +80,23 @@ class Context:
 
     @property
     def register(self) -> Graph:
+        """The whole register, as an rdflib graph."""
         if isinstance(self._register, str):
             from newsgraph.pipeline.cache import read_graph
 
             self._register = read_graph(self._register)
         return self._register
+
+    @property
+    def lookup(self) -> Graph | RegisterIndex:
+        """The register as an article's validation reads it."""
+        if isinstance(self._register, Graph):
+            return self._register
+        if self._index is None:
+            from newsgraph.pipeline.cache import RegisterIndex
+
+            self._index = RegisterIndex(self._register)
+        return self._index
 
     def register_text(self) -> str:
         """The register as N-Triples (what a worker that does not inherit it is sent)."""
@@ -122,7 +138,7 @@ def work_on_article(ctx: Context, slug: str, article: ArticleAnnotations | None,
     else:
         graph = read_graph(ntriples_of_part(nquads, name))
     mapped = time.process_time()
-    findings = validate_article(ctx.register, graph, ctx.trusted)
+    findings = validate_article(ctx.lookup, graph, ctx.trusted)
     evidenced = {str(s) for s in graph.subjects(NG.evidence, None, unique=True)}
     return ArticleResult(made, named_records(graph, ctx.records), sorted(evidenced), findings,
                          mapped - started, time.process_time() - mapped)
