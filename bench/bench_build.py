@@ -9,8 +9,9 @@ text, and mentions of the people and their tenures. For each N it runs, each in
 a fresh process (so peak RSS is that run's): `validate` and a `build`, both
 cold (the build cache, .newsgraph-cache/, removed first), and a rebuild after
 appending a sentence to one article (with the cache the cold build left). The
-baseline is the earlier algorithm (every article validated with the whole
-register), timed in the same run on the smallest sizes.
+baseline is the earlier algorithm (the whole corpus mapped into one dataset,
+every article validated with the whole register, in one process), timed in the
+same run on the smallest sizes.
 
     python bench/bench_build.py                       # N = 10, 100, 1000
     python bench/bench_build.py --sizes 10 100 --baseline-sizes 10
@@ -18,8 +19,9 @@ register), timed in the same run on the smallest sizes.
     python bench/bench_build.py --sizes 10000 --baseline-sizes --no-validate-run
     python bench/bench_build.py --jobs 1              # no worker processes
 
-Prints wall and CPU seconds, peak RSS, CPU milliseconds per article of each
-phase (read, map, validate, publish, store load), the growth exponent of CPU
+Prints wall and CPU seconds, peak RSS (the main process, the largest worker),
+CPU milliseconds per article of each phase (read; map: the register here and
+each article in its worker; validate; publish; store load), the growth exponent of CPU
 time fitted between consecutive sizes (1 is linear, 2 quadratic), and the
 ratio of the baseline's validation CPU to this one's at the same N.
 """
