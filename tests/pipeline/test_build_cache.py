@@ -12,7 +12,7 @@ import pytest
 
 from newsgraph.config import load_settings
 from newsgraph.pipeline import build
-from newsgraph.pipeline.cache import CACHE_DIR
+from newsgraph.pipeline.cache import CACHE_DIR, BuildCache
 from pipeline.conftest import bench_build
 
 pytestmark = pytest.mark.slow
@@ -79,6 +79,7 @@ def test_editing_a_register_record_revalidates_exactly_the_articles_that_referen
     run(corpus)
     _edit_name(corpus, "person-1", "Renamed Person")  # shared by articles 1 and 7
     counts = run(corpus)
+    assert counts["register_mapped"]
     assert counts["mapped"] == []  # their graphs name the person, not her name
     assert sorted(counts["validated"]) == ["article-00001", "article-00007"]
     _edit_name(corpus, "person-9", "Another Name")  # the new person of article 3
@@ -88,22 +89,41 @@ def test_editing_a_register_record_revalidates_exactly_the_articles_that_referen
 
 def test_a_damaged_or_foreign_cache_entry_is_recomputed_not_trusted(corpus, tmp_path):
     run(corpus)
-    cache = corpus / CACHE_DIR
-    graph = cache / "graphs" / "article-00002.json"
-    entry = json.loads(graph.read_text())
-    # a triple changed behind the cache's back: its hash no longer matches
-    entry["body"]["graph"] = entry["body"]["graph"].replace("Ministers meet", "Nobody met")
-    graph.write_text(json.dumps(entry))
+    articles = corpus / CACHE_DIR / "articles"
+    # a triple changed behind the cache's back: the N-Quads' hash no longer matches
+    nquads = articles / "article-00002.nq"
+    nquads.write_bytes(nquads.read_bytes().replace(b"Ministers meet", b"Nobody met"))
     # another article's entry, intact, in the place of this one: its key differs
-    findings = cache / "findings"
-    shutil.copy(findings / "article-00004.json", findings / "article-00005.json")
-    (cache / "register.json").write_text("{not json")
+    shutil.copy(articles / "article-00004.json", articles / "article-00005.json")
+    # findings dropped from an entry: its own hash no longer matches
+    entry = json.loads((articles / "article-00006.json").read_text())
+    assert entry["body"]["findings"]
+    entry["body"]["findings"] = []
+    (articles / "article-00006.json").write_text(json.dumps(entry))
+    (corpus / CACHE_DIR / "register.json").write_text("{not json")
+    # the register's graph changed behind the cache's back
+    register = corpus / CACHE_DIR / "register.nq"
+    register.write_bytes(register.read_bytes().replace(b"Outlet 0", b"Outlet 9"))
     counts = run(corpus)
-    assert counts["mapped"] == ["article-00002"]
-    assert counts["validated"] == ["article-00005"]
+    redone = ["article-00002", "article-00005", "article-00006"]
+    assert counts["mapped"] == redone and counts["validated"] == redone
+    assert counts["register_mapped"]
+    assert counts["reused_findings"] == N - len(redone)  # the register's was damaged too
     assert release_of(corpus / "dist") == clean_build(corpus, tmp_path)
     # and the entries were rewritten: the next build reuses everything
-    assert run(corpus)["mapped"] == [] and build.CACHE_COUNTS["reused_findings"] == N + 1
+    again = run(corpus)
+    assert again["mapped"] == [] and again["reused_findings"] == N + 1
+    assert not again["register_mapped"]
+
+
+def test_an_article_whose_graph_is_cached_but_not_its_findings_is_only_validated(corpus):
+    run(corpus)
+    entry = corpus / CACHE_DIR / "articles" / "article-00003.json"
+    body = json.loads(entry.read_text())["body"]
+    body["findings_key"] = "stale"
+    BuildCache(corpus / CACHE_DIR, "", "").store("articles/article-00003", body)
+    counts = run(corpus)
+    assert counts["mapped"] == [] and counts["validated"] == ["article-00003"]
 
 
 def test_a_changed_shapes_file_revalidates_every_article(corpus, tmp_path):

@@ -27,6 +27,7 @@ from newsgraph.pipeline.build import (
     validate_corpus,
     validate_corpus_whole_register,
 )
+from newsgraph.pipeline.cache import RegisterIndex, graph_text
 from newsgraph.pipeline.mapping import map_corpus
 from newsgraph.pipeline.validation import Finding, format_finding, load_trusted, validate_with
 from shape_fixtures import BROKEN, patched
@@ -64,6 +65,10 @@ def linear(register: Graph, article: Graph, trusted) -> set[Finding]:
     found = set(article_findings(validate_with(data, trusted).findings, article, register))
     # the build's way, which skips the register nodes the article adds nothing to
     assert set(validate_article(register, article, trusted)) == found
+    # and a worker's, which reads the register from its cached text through an index
+    index = RegisterIndex(graph_text(register))
+    assert set(register_context(index, article)) == set(register_context(register, article))
+    assert set(validate_article(index, article, trusted)) == found
     return set(validate_with(register, trusted).findings) | found
 
 

@@ -8,6 +8,8 @@ file, the record and the rule, and a non-zero exit status.
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import resource
 import sys
 import time
@@ -34,21 +36,27 @@ from newsgraph.pipeline.cache import (
     BuildCache,
     ParsedYaml,
     RegisterHashes,
+    RegisterIndex,
     cache_folder,
     code_version,
     files_version,
     findings_from_json,
     findings_to_json,
-    graph_text,
-    read_graph,
 )
-from newsgraph.pipeline.mapping import map_article, map_register, new_dataset
-from newsgraph.pipeline.publish import PublishError, part_count, parts_from_dataset, publish
+from newsgraph.pipeline.mapping import corpus_kinds, map_register
+from newsgraph.pipeline.publish import (
+    GraphPart,
+    PublishError,
+    ontology_part,
+    part_count,
+    part_from_graph,
+    publish,
+)
+from newsgraph.pipeline.workers import Context, ExecutorError, Runner, Waiter, make_runner
 from newsgraph.rdf_files import RdfFileError, read_folder
 
 if TYPE_CHECKING:
     from newsgraph.pipeline.validation import Finding, Trusted
-    from newsgraph.pipeline.workers import Runner
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -97,17 +105,18 @@ class Located:
     record: str
 
 
-def locate(corpus: Corpus, iri: str, base: str) -> Located | None:
-    """Which annotation file and record a node of the graph came from."""
+def locate(corpus: Corpus, iri: str, base: str,
+           files: dict[str, str] | None = None) -> Located | None:
+    """Which annotation file and record a node of the graph came from; ``files``:
+    each article's file by slug, if the caller has it (else it is looked up)."""
     thing = iris.split_thing(iri, base)
     if thing is None:
         return None
     kind, slug = thing
     if kind == "article":
-        for article in corpus.articles:
-            if article.slug == slug:
-                return Located(article.file, None, "article")
-        return None
+        file = (files if files is not None else {a.slug: a.file for a in corpus.articles}
+                ).get(slug)
+        return Located(file, None, "article") if file is not None else None
     record = corpus.entities.get(slug)
     if record is None:
         return None
@@ -123,7 +132,8 @@ def article_data(ds: Dataset, article_graph: str, base: str) -> Graph:
     return data
 
 
-def _describe(register: Graph, node: Node, into: Graph, seen: set[Node]) -> list[Node]:
+def _describe(register: Graph | RegisterIndex, node: Node, into: Graph, seen: set[Node]
+              ) -> list[Node]:
     """Copy the register's triples about ``node`` and its own sub-nodes (a tenure's
     ``#interval``, ``#begin``, ``#end``) into ``into``; returns the other register
     nodes they point to."""
@@ -143,7 +153,7 @@ def _describe(register: Graph, node: Node, into: Graph, seen: set[Node]) -> list
     return pointed
 
 
-def register_context(register: Graph, article: Graph) -> Graph:
+def register_context(register: Graph | RegisterIndex, article: Graph) -> Graph:
     """The part of the register one article's validation needs.
 
     The register is validated once on its own; an article is validated with
@@ -173,8 +183,8 @@ def register_context(register: Graph, article: Graph) -> Graph:
     return context
 
 
-def article_findings(findings: Iterable[Finding], article: Graph, register: Graph
-                     ) -> list[Finding]:
+def article_findings(findings: Iterable[Finding], article: Graph,
+                     register: Graph | RegisterIndex) -> list[Finding]:
     """The findings of an article's run that are the article's to report: about
     its own nodes, or about register nodes it adds triples to (a mention's
     ``ng:evidence``). A register node the article only points at is seen with
@@ -185,7 +195,8 @@ def article_findings(findings: Iterable[Finding], article: Graph, register: Grap
             if f.focus in subjects or (URIRef(f.focus), None, None) not in register]
 
 
-def validate_article(register: Graph, graph: Graph, trusted: Trusted) -> list[Finding]:
+def validate_article(register: Graph | RegisterIndex, graph: Graph, trusted: Trusted
+                     ) -> list[Finding]:
     """An article's findings: its graph validated with the part of the register it
     needs (:func:`register_context`), kept as :func:`article_findings` says.
 
@@ -206,17 +217,14 @@ def validate_article(register: Graph, graph: Graph, trusted: Trusted) -> list[Fi
                             register)
 
 
-def ungrounded_tenures(ds: Dataset, corpus: Corpus, base: str) -> list[Located]:
-    """Register tenures that no article's graph gives ``ng:evidence`` for.
+def ungrounded_tenures(grounded: set[str], corpus: Corpus, base: str) -> list[Located]:
+    """Register tenures that no article's graph gives ``ng:evidence`` for;
+    ``grounded``: the nodes the articles give it for (each article's work says
+    which, :class:`newsgraph.pipeline.workers.ArticleResult`).
 
     Checked over all articles at once: a tenure is shared, and any article may
     ground it, so validating one article at a time cannot decide this.
     """
-    register = URIRef(iris.entities_graph(base))
-    # one pass over the dataset's ng:evidence quads: asking each graph in turn
-    # scanned every graph's evidence each time (quadratic in the articles)
-    grounded = {str(s) for s, _, _, g in ds.quads((None, NG.evidence, None, None))
-                if (g.identifier if isinstance(g, Graph) else g) != register}
     out = []
     for record in corpus.entities.values():
         if record.kind == "tenure" and iris.entity("tenure", record.id, base) not in grounded:
@@ -235,88 +243,20 @@ def corpus_register_file(corpus: Corpus) -> str:
 Validated = Iterator[tuple["ArticleAnnotations | None", "list[Finding]"]]
 
 
-def validate_corpus(ds: Dataset, corpus: Corpus, settings: Settings, trusted: Trusted,
-                    echo: Callable[[str], None] | None = None,
-                    cache: BuildCache | None = None,
-                    graph_keys: dict[str, str] | None = None,
-                    runner: Runner | None = None) -> Validated:
-    """Every finding of the corpus: the register's (article None), validated once,
-    then each article's, validated with the part of the register it needs.
+def validate_corpus(ds: Dataset, corpus: Corpus, settings: Settings, trusted: Trusted
+                    ) -> Validated:
+    """Every finding of a mapped dataset, in this process: the register's (article
+    None), validated once, then each article's, validated with the part of the
+    register it needs (:func:`validate_article`, what the build's workers run).
+    Linear in the corpus. For tests and benchmarks, which hold a dataset; the
+    build never holds the articles' graphs (:func:`build_articles`)."""
+    from newsgraph.pipeline.validation import validate_with
 
-    Linear in the corpus: an article's run no longer grows with the register.
-    With a ``cache`` (and the key of each article's graph, by slug), findings
-    whose inputs are unchanged are taken from it instead of validated again.
-    ``runner``: where the validation runs (:mod:`newsgraph.pipeline.workers`),
-    this process if None; the findings are the same wherever it runs.
-    """
-    from newsgraph.pipeline.workers import InProcess
-
-    cache = cache or BuildCache(None, settings.base, "")
     register = ds.graph(URIRef(iris.entities_graph(settings.base)))
-    runner = runner or InProcess(register, trusted)
-    with step("validating the register", echo, "validate"):
-        hashes = RegisterHashes(register) if cache.folder else None
-        register_key = cache.register_key(hashes) if hashes else ""
-        entry = cache.load("register")
-        pending = None
-        if hashes and entry.get("key") == register_key:
-            found = findings_from_json(entry["findings"])
-            cache.reused_findings += 1
-        else:
-            pending = runner.register()  # runs alongside the articles where it can
-    todo: list[tuple[int, str]] = []  # (index, findings key) of the articles to validate
-    graphs: list[Graph] = []
-    results: list[list[Finding]] = []
-    with step("validating the articles", echo, "validate"):
-        for number, article in enumerate(corpus.articles):
-            graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
-            graph_key = (graph_keys or {}).get(article.slug)
-            key = cache.findings_key(graph_key, hashes.needed_by(graph)) if (
-                graph_key and hashes) else ""
-            entry = cache.load(f"findings/{article.slug}") if key else {}
-            if key and entry.get("key") == key:
-                results.append(findings_from_json(entry["findings"]))
-                cache.reused_findings += 1
-            else:
-                results.append([])
-                todo.append((number, key))
-                graphs.append(graph)
-        for (number, key), findings in zip(todo, runner.articles(graphs), strict=True):
-            slug = corpus.articles[number].slug
-            results[number] = findings
-            cache.validated.append(slug)
-            if key:
-                cache.store(f"findings/{slug}", {"key": key,
-                                                 "findings": findings_to_json(findings)})
-        if pending is not None:
-            found = pending()
-            if register_key:
-                cache.store("register", {"key": register_key,
-                                         "findings": findings_to_json(found)})
-    yield None, found
-    yield from zip(corpus.articles, results, strict=True)
-
-
-def map_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache
-                   ) -> tuple[Dataset, dict[str, str]]:
-    """The dataset ``map_corpus`` gives, an unchanged article's graph read from the
-    cache instead of mapped again; and each article's graph key, by slug."""
-    ds = new_dataset()
-    map_register(ds, corpus, settings.base)
-    keys: dict[str, str] = {}
+    yield None, validate_with(register, trusted).findings
     for article in corpus.articles:
-        key = keys[article.slug] = cache.graph_key(settings.seeds, article, corpus)
-        name = f"graphs/{article.slug}"
-        entry = cache.load(name)
-        if entry.get("key") == key:
-            read_graph(entry["graph"],
-                       ds.graph(URIRef(iris.article_graph(article.slug, settings.base))))
-            cache.reused_graphs += 1
-        else:
-            graph = map_article(ds, corpus, article, settings.base)
-            cache.mapped.append(article.slug)
-            cache.store(name, {"key": key, "graph": graph_text(graph)})
-    return ds, keys
+        graph = ds.graph(URIRef(iris.article_graph(article.slug, settings.base)))
+        yield article, validate_article(register, graph, trusted)
 
 
 def validate_corpus_whole_register(ds: Dataset, corpus: Corpus, settings: Settings,
@@ -332,13 +272,171 @@ def validate_corpus_whole_register(ds: Dataset, corpus: Corpus, settings: Settin
                                      trusted).findings
 
 
+@dataclass
+class Built:
+    """What the articles' work gave the build: the findings of the register and
+    of each article (in the corpus' order), each article's graph as a part for
+    the publisher, and the register nodes the articles give evidence for."""
+
+    findings: list[tuple[ArticleAnnotations | None, list[Finding]]]
+    parts: list[GraphPart]
+    grounded: set[str]
+
+
+@dataclass
+class Register:
+    """The register's graph as the build needs it: as a part for the publisher,
+    as N-Triples or a graph for the validation, and its per-record hashes."""
+
+    part: GraphPart
+    graph: Graph | str  # the graph if it was just mapped, else its N-Triples
+    hashes: RegisterHashes
+
+
+def register_with_cache(corpus: Corpus, settings: Settings, cache: BuildCache) -> Register:
+    """The register mapped, or, while its file and the kinds of the ids it refers
+    to are unchanged, its canonical N-Quads and record hashes read from the cache
+    (a rebuild then never makes the register an rdflib graph in this process)."""
+    name = iris.entities_graph(settings.base)
+    key = cache.register_graph_key(settings.seeds, corpus) if cache.folder else ""
+    entry = cache.load("register-graph") if key else {}
+    data = cache.intact_nquads("register", entry.get("nquads", "")) if (
+        entry.get("key") == key) else None
+    if data is not None:
+        path = cache.nquads_path("register")
+        assert path is not None
+        return Register(GraphPart(name, path), ntriples_of_part(data, name),
+                        RegisterHashes.from_json(entry["hashes"]))
+    graph = map_register(None, corpus, settings.base)
+    cache.register_mapped = True
+    part = part_from_graph(name, graph)
+    hashes = RegisterHashes(graph)
+    if key:
+        assert isinstance(part.nquads, bytes)
+        cache.store_nquads("register", part.nquads)
+        cache.store("register-graph", {"key": key,
+                                       "nquads": hashlib.sha256(part.nquads).hexdigest(),
+                                       "hashes": hashes.to_json()})
+    return Register(part, graph, hashes)
+
+
+def ntriples_of_part(nquads: bytes, name: str) -> str:
+    """A graph's N-Triples from its part's N-Quads: every line ends with the
+    graph's name (the publisher checks that of every part)."""
+    return nquads.replace(f" <{name}> .\n".encode(), b" .\n").decode("utf-8")
+
+
+def build_articles(corpus: Corpus, settings: Settings, hashes: RegisterHashes,
+                   cache: BuildCache, runner: Runner,
+                   echo: Callable[[str], None] | None = None) -> Built:
+    """Map and validate every article whose cached work is stale, in the
+    runner's workers, and take the rest from the cache.
+
+    An article whose graph key and findings key both match its entry costs
+    this process hashing its two files and its cached N-Quads and reading its
+    small entry; any other is sent to a worker (mapped and validated, or only
+    validated if its graph is cached), CHUNK articles to a task, while this
+    process goes on with the next articles' keys. No article's graph is held
+    here: each comes back as canonical N-Quads, written to its cache file, and
+    is published from there.
+    """
+    from newsgraph.pipeline.workers import CHUNK
+
+    register_key = cache.register_key(hashes)
+    entry = cache.load("register") if cache.folder else {}
+    pending = None
+    if entry.get("key") == register_key:
+        found = findings_from_json(entry["findings"])
+        cache.reused_findings += 1
+    else:
+        pending = runner.register()  # runs alongside the articles where it can
+    # per article: its graph key, its entry if its graph is reused, and its part
+    keys: list[str] = []
+    entries: list[dict] = []
+    parts: list[GraphPart] = []
+    results: list[list[Finding] | None] = []
+    grounded: set[str] = set()
+    waiting: list[tuple[list[int], Waiter]] = []
+    chunk: list[tuple[int, bytes | None]] = []
+
+    def send() -> None:
+        if chunk:
+            waiting.append(([i for i, _ in chunk], runner.start(list(chunk))))
+            chunk.clear()
+
+    with step("hashing and sending the articles", echo, "validate"):
+        for number, article in enumerate(corpus.articles):
+            name = iris.article_graph(article.slug, settings.base)
+            key = cache.graph_key(settings.seeds, article, corpus)
+            entry = cache.load(f"articles/{article.slug}") if cache.folder else {}
+            data = (cache.intact_nquads(f"articles/{article.slug}", entry.get("nquads", ""))
+                    if entry.get("key") == key else None)
+            keys.append(key)
+            parts.append(GraphPart(name, cache.nquads_path(f"articles/{article.slug}") or b""))
+            if data is None:  # mapped and validated
+                entries.append({})
+                results.append(None)
+                chunk.append((number, None))
+            else:
+                entries.append(entry)
+                cache.reused_graphs += 1
+                grounded.update(entry["evidenced"])
+                if entry.get("findings_key") == cache.findings_key(
+                        key, hashes.needed_by(entry["records"])):
+                    results.append(findings_from_json(entry["findings"]))
+                    cache.reused_findings += 1
+                else:  # only validated, from the cached graph
+                    results.append(None)
+                    chunk.append((number, data))
+            if len(chunk) >= CHUNK:
+                send()
+        send()
+    with step("mapping and validating the articles", echo, "validate"):
+        for numbers, wait in waiting:
+            for number, result in zip(numbers, wait(), strict=True):
+                article = corpus.articles[number]
+                PHASES.setdefault("worker map", [0.0, 0.0])[1] += result.map_s
+                results[number] = result.findings
+                grounded.update(result.evidenced)
+                cache.validated.append(article.slug)
+                body = entries[number]
+                if result.nquads is not None:
+                    cache.mapped.append(article.slug)
+                    if cache.folder is None:
+                        parts[number] = GraphPart(parts[number].name, result.nquads)
+                    cache.store_nquads(f"articles/{article.slug}", result.nquads)
+                    body = {"key": keys[number],
+                            "nquads": hashlib.sha256(result.nquads).hexdigest(),
+                            "records": result.records, "evidenced": result.evidenced}
+                body = {**body, "findings_key": cache.findings_key(
+                            keys[number], hashes.needed_by(body["records"])),
+                        "findings": findings_to_json(result.findings)}
+                cache.store(f"articles/{article.slug}", body)
+        if pending is not None:
+            found = pending()
+            cache.store("register", {"key": register_key, "findings": findings_to_json(found)})
+    cache.prune_articles(a.slug for a in corpus.articles)
+    findings: list[tuple[ArticleAnnotations | None, list[Finding]]] = [(None, found)]
+    findings += [(a, r or []) for a, r in zip(corpus.articles, results, strict=True)]
+    return Built(findings, parts, grounded)
+
+
 def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None] | None = None,
               jobs: int = 1, executor: str = "local", scheduler: str | None = None) -> int:
     """Run the pipeline; returns the exit status. Messages go to stderr.
 
-    ``jobs``: worker processes validating articles on this machine (1: none);
-    ``executor="dask"`` with a ``scheduler`` address: the workers of a Dask
-    cluster instead. The output is the same either way."""
+    ``jobs``: worker processes mapping and validating articles on this machine
+    (1: none); ``executor="dask"`` with a ``scheduler`` address: the workers of
+    a Dask cluster instead. The output is the same either way. ``write`` False
+    (``newsgraph validate``): the same work, nothing published."""
+    try:
+        return _run_build(settings, write, echo, jobs, executor, scheduler)
+    finally:
+        gc.unfreeze()  # what the build froze may go once it is unreachable
+
+
+def _run_build(settings: Settings, write: bool, echo: Callable[[str], None] | None,
+               jobs: int, executor: str, scheduler: str | None) -> int:
     from newsgraph.pipeline.validation import (
         TrustedFilesError,
         format_finding,
@@ -380,21 +478,22 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
 
     cache = BuildCache(folder, settings.base,
                        files_version((settings.ontology_dir, *settings.shape_folders())))
-    with step("mapping", echo, "map"):
-        ds, graph_keys = map_with_cache(corpus, settings, cache)
+    with step("mapping the register", echo, "map"):
+        register = register_with_cache(corpus, settings, cache)
+        ctx = Context(register.graph, frozenset(register.hashes.hashes), trusted,
+                      corpus_kinds(corpus), settings.base)
+    # What this process holds from here on (the corpus, the register) lives until
+    # the build ends: left out of the garbage collector's full passes, which
+    # would walk it again and again (and forked workers would copy its pages).
+    gc.freeze()
     CACHE_COUNTS.clear()
-    from newsgraph.pipeline.workers import ExecutorError, make_runner
-
-    register = ds.graph(URIRef(iris.entities_graph(settings.base)))
     try:
-        runner = make_runner(register, lambda: graph_text(register), trusted, jobs, executor,
-                             scheduler)
+        runner = make_runner(ctx, corpus.articles, jobs, executor, scheduler)
     except ExecutorError as exc:
         _stderr(f"error: {exc}")
         return EXIT_INVALID
     try:
-        validated = list(validate_corpus(ds, corpus, settings, trusted, echo, cache, graph_keys,
-                                         runner))
+        built = build_articles(corpus, settings, register.hashes, cache, runner, echo)
     except ExecutorError as exc:
         _stderr(f"error: {exc}")
         return EXIT_INVALID
@@ -402,6 +501,11 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
         # the workers' CPU time is counted (in the phase) once they have ended
         with step("stopping the workers", echo, "validate"):
             runner.close()
+    # the workers' mapping, counted in the validation's steps, is the mapping's
+    mapped_s = PHASES.pop("worker map", [0.0, 0.0])[1]
+    PHASES.setdefault("map", [0.0, 0.0])[1] += mapped_s
+    PHASES["validate"][1] -= mapped_s
+    validated = built.findings
 
     violations = 0
     infos = 0
@@ -411,20 +515,21 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     # (file, line, text): printed sorted by file and line once every article is
     # checked, so a curator reads them in the order of the files
     lines: list[tuple[str, int, str]] = []
+    files = {a.slug: a.file for a in corpus.articles}
     for article, findings in validated:
         fallback = article.file if article is not None else corpus_register_file(corpus)
         for finding in findings:
             if finding in said:
                 continue
             said.add(finding)
-            where = locate(corpus, finding.focus, settings.base)
-            prefix = (f"{where.file}:{where.line}: {where.record}: " if where and where.line
-                      else f"{where.file}: {where.record}: " if where
-                      else f"{fallback}: ")
             level = "error" if finding.severity == "Violation" else finding.severity.lower()
             if level == "info" and write:
                 infos += 1  # notes for curators; `newsgraph validate` lists them
                 continue
+            where = locate(corpus, finding.focus, settings.base, files)
+            prefix = (f"{where.file}:{where.line}: {where.record}: " if where and where.line
+                      else f"{where.file}: {where.record}: " if where
+                      else f"{fallback}: ")
             lines.append((where.file if where else fallback,
                           (where.line or 0) if where else 0,
                           f"{level}: {prefix}{format_finding(finding)}"))
@@ -432,8 +537,9 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     CACHE_COUNTS.update(mapped=list(cache.mapped), validated=list(cache.validated),
                         parsed_files=parsed.parsed_files,
                         reused_graphs=cache.reused_graphs,
+                        register_mapped=cache.register_mapped,
                         reused_findings=cache.reused_findings)
-    ungrounded = ungrounded_tenures(ds, corpus, settings.base)
+    ungrounded = ungrounded_tenures(built.grounded, corpus, settings.base)
     for where in ungrounded:
         lines.append((where.file, where.line or 0,
                       f"error: {where.file}:{where.line}: {where.record}: no article gives "
@@ -448,7 +554,9 @@ def run_build(settings: Settings, write: bool = True, echo: Callable[[str], None
     if infos:
         _stderr(f"{infos} note(s) for curators, such as missing Wikidata links: "
                 "`newsgraph validate` lists them")
-    quads = parts_from_dataset(ds, ontology)  # one part per named graph
+    # one part per named graph; an article's is its file in the cache, read
+    # only when the release is written
+    quads = [register.part, *built.parts, ontology_part(ontology)]
     if not write:
         _stderr(f"valid: {len(corpus.articles)} article(s), {part_count(quads)} quads; "
                 "nothing written")

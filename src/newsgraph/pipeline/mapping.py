@@ -8,7 +8,7 @@ every article-derived node points at the spans of text that say so.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS, XSD
@@ -61,14 +61,23 @@ def date_literal(value: PartialDate | dt.date) -> Literal:
 
 
 class _Minter:
-    """Turns record ids into IRIs with the configured base."""
+    """Turns record ids into IRIs with the configured base: an id's IRI names its
+    kind, so minting needs only each id's kind (:func:`corpus_kinds`), which is
+    what a worker mapping one article is given."""
 
-    def __init__(self, corpus: Corpus, base: str):
-        self.records = corpus.entities
+    def __init__(self, kinds: Mapping[str, str], base: str,
+                 records: Mapping[str, Record] | None = None):
+        self.kinds = kinds
+        self.records = records or {}  # the register's mapping reads other records' fields
         self.base = base
 
     def __call__(self, record_id: str) -> URIRef:
-        return URIRef(iris.entity(self.records[record_id].kind, record_id, self.base))
+        return URIRef(iris.entity(self.kinds[record_id], record_id, self.base))
+
+
+def corpus_kinds(corpus: Corpus) -> dict[str, str]:
+    """Every id of the corpus and its kind."""
+    return {record_id: record.kind for record_id, record in corpus.entities.items()}
 
 
 def _add_types(g: Graph, node: URIRef, types: Iterable[URIRef]) -> None:
@@ -266,10 +275,11 @@ def new_dataset() -> Dataset:
     return ds
 
 
-def map_register(ds: Dataset, corpus: Corpus, base: str = iris.DEFAULT_BASE) -> Graph:
-    """The register's graph of ``ds``, written from the corpus's register records."""
-    iri = _Minter(corpus, base)
-    register = ds.graph(URIRef(iris.entities_graph(base)))
+def map_register(ds: Dataset | None, corpus: Corpus, base: str = iris.DEFAULT_BASE) -> Graph:
+    """The register's graph of ``ds`` (a graph of its own if None), written from the
+    corpus's register records."""
+    iri = _Minter(corpus_kinds(corpus), base, corpus.entities)
+    register = Graph() if ds is None else ds.graph(URIRef(iris.entities_graph(base)))
     article_ids = {r for a in corpus.articles for r in a.records}
     for record in corpus.entities.values():
         if record.id not in article_ids:
@@ -277,11 +287,12 @@ def map_register(ds: Dataset, corpus: Corpus, base: str = iris.DEFAULT_BASE) -> 
     return register
 
 
-def map_article(ds: Dataset, corpus: Corpus, article: ArticleAnnotations,
-                base: str = iris.DEFAULT_BASE) -> Graph:
-    """One article's graph of ``ds``."""
-    graph = ds.graph(URIRef(iris.article_graph(article.slug, base)))
-    _map_article(graph, article, _Minter(corpus, base), base)
+def article_graph(article: ArticleAnnotations, kinds: Mapping[str, str],
+                  base: str = iris.DEFAULT_BASE) -> Graph:
+    """One article's graph on its own, from its annotations and the kind of every
+    id of the corpus: all a worker needs to map it."""
+    graph = Graph()
+    _map_article(graph, article, _Minter(kinds, base), base)
     return graph
 
 
@@ -289,6 +300,7 @@ def map_corpus(corpus: Corpus, base: str = iris.DEFAULT_BASE) -> Dataset:
     """The register and every article, each in its own named graph."""
     ds = new_dataset()
     map_register(ds, corpus, base)
+    iri = _Minter(corpus_kinds(corpus), base)  # once: every article mints with it
     for article in corpus.articles:
-        map_article(ds, corpus, article, base)
+        _map_article(ds.graph(URIRef(iris.article_graph(article.slug, base))), article, iri, base)
     return ds
