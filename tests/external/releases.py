@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from newsgraph import release
+from newsgraph.statistics import count_statistics, stats_to_json
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHETIC_BASE = "https://example.org/synthetic/"
@@ -43,8 +44,10 @@ def write_release(folder: Path, nquads: bytes, base: str = SYNTHETIC_BASE,
     store = ox.Store(str(folder / release.STORE))
     store.bulk_load(nquads if store_nquads is None else store_nquads, format=ox.RdfFormat.N_QUADS)
     store.flush()
+    # counted as the build counts them, so the release can be served as it is
+    counted = stats_to_json(count_statistics(store, base))
     del store
-    release.write_file(folder / release.STATISTICS, b"{}\n")
+    release.write_file(folder / release.STATISTICS, counted)
     release.write_manifest(folder, release.with_store(manifest, folder))
     release.verify(folder)
     return folder

@@ -3,6 +3,7 @@ line naming the file, and the next build rebuilds it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -76,7 +77,20 @@ DAMAGE: list[Callable[[Path], str]] = [
 ]
 
 
-@pytest.mark.parametrize("damage", DAMAGE, ids=lambda f: f.__name__)
+def statistics_of_another_shape(folder: Path) -> str:
+    """statistics.json replaced by one the server cannot read, and the manifest
+    made to match it (a writer other than newsgraph's build)."""
+    body = b"{}\n"
+    (folder / release.STATISTICS).write_bytes(body)
+    manifest = json.loads((folder / release.MANIFEST).read_text())
+    record = manifest["files"][release.STATISTICS]
+    record.update(bytes=len(body), sha256=hashlib.sha256(body).hexdigest())
+    (folder / release.MANIFEST).write_text(json.dumps(manifest))
+    return release.STATISTICS
+
+
+@pytest.mark.parametrize("damage", [*DAMAGE, statistics_of_another_shape],
+                         ids=lambda f: f.__name__)
 def test_serve_refuses_a_damaged_release_with_one_line_naming_the_file(
     tmp_path, built_dist, damage
 ):

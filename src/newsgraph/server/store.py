@@ -44,6 +44,7 @@ from newsgraph.server.backends import (
     check_store_holds,
 )
 from newsgraph.server.lru import LRU  # the one cache, shared with the SPARQL answers
+from newsgraph.statistics import stats_from_json
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -210,6 +211,12 @@ def open_dist(dist: Path, cache_size: int = 4096, full_check: bool = False,
     except (OSError, ValueError) as exc:
         raise DataError(f"{folder / release.STATISTICS}: cannot read ({exc}); "
                         "rebuild the release (newsgraph build)") from None
+    try:  # read now, so that a file of another shape is refused here, not on a request
+        stats_from_json(counted)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"{folder / release.STATISTICS}: not the statistics this server "
+                        f"reads (no {exc} in it); rebuild the release (newsgraph build)"
+                        ) from None
     dumps = {
         name: Dump(name, folder / name, rec["mediaType"], rec["bytes"], rec["sha256"], role)
         for role in (release.DUMP, release.CONTEXT_ROLE)
