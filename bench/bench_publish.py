@@ -125,19 +125,24 @@ def _timed(module: object, name: str, into: dict[str, list[float]], label: str) 
     setattr(module, name, wrapper)
 
 
-def _old_publish():  # type: ignore[no-untyped-def]
-    """The publisher before per-graph parts, from git (BEFORE_PARTS)."""
-    source = subprocess.run(
-        ["git", "-C", str(REPO), "show", f"{BEFORE_PARTS}:src/newsgraph/pipeline/publish.py"],
-        capture_output=True, text=True, check=True).stdout
-    path = Path(tempfile.mkdtemp()) / "old_publish.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("old_publish", path)
+def module_at(commit: str, path: str, name: str):  # type: ignore[no-untyped-def]
+    """The module ``path`` of the repository as it was at ``commit`` (from git),
+    imported as ``name``: a baseline measured in the same run."""
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{commit}:{path}"],
+                            capture_output=True, text=True, check=True).stdout
+    file = Path(tempfile.mkdtemp()) / f"{name}.py"
+    file.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, file)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules["old_publish"] = module
+    sys.modules[name] = module  # its dataclasses look themselves up there
     spec.loader.exec_module(module)
     return module
+
+
+def _old_publish():  # type: ignore[no-untyped-def]
+    """The publisher before per-graph parts, from git (BEFORE_PARTS)."""
+    return module_at(BEFORE_PARTS, "src/newsgraph/pipeline/publish.py", "old_publish")
 
 
 def child(kind: str, parts_dir: Path, dist: Path) -> None:

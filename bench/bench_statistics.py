@@ -18,7 +18,6 @@ baseline / this.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import resource
 import subprocess
@@ -43,17 +42,10 @@ def _rss_mb() -> float:
 
 
 def _baseline_module(commit: str):  # type: ignore[no-untyped-def]
-    source = subprocess.run(
-        ["git", "-C", str(REPO), "show", f"{commit}:src/newsgraph/statistics.py"],
-        capture_output=True, text=True, check=True).stdout
-    path = Path(tempfile.mkdtemp()) / "baseline_statistics.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("baseline_statistics", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
+    sys.path.insert(0, str(HERE))
+    import bench_publish
+
+    return bench_publish.module_at(commit, "src/newsgraph/statistics.py", "baseline_statistics")
 
 
 def child(kind: str, store_dir: str, commit: str) -> None:
