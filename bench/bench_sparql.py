@@ -62,6 +62,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
+from bench_deref import rss_mb  # noqa: E402  (a server's memory, its workers' included)
 from synthetic import generate  # noqa: E402
 
 PREFIXES = """PREFIX schema: <https://schema.org/>
@@ -298,28 +299,6 @@ def answer_size(server: Server, kind: QueryKind, query: str) -> int:
     # rdflib-endpoint answers DESCRIBE in RDF/XML whatever was asked
     fmt = ox.RdfFormat.RDF_XML if body.lstrip().startswith(b"<?xml") else ox.RdfFormat.TURTLE
     return len(list(ox.parse(body, format=fmt)))
-
-
-def rss_mb(proc: subprocess.Popen) -> float:
-    """Resident memory of a server and of every process under it (gunicorn's
-    workers), in MB, from /proc."""
-    def children(pid: int) -> list[int]:
-        try:
-            text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        except OSError:
-            return []
-        kids = [int(c) for c in text.split()]
-        return kids + [g for k in kids for g in children(k)]
-
-    total = 0
-    for pid in [proc.pid, *children(proc.pid)]:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
 
 
 def deref_client(args: tuple) -> tuple[list[float], int]:

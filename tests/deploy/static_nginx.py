@@ -13,14 +13,9 @@ from pathlib import Path
 from deploy.slow_clients import wait_until
 from newsgraph.config import Settings
 from newsgraph.server.static_site import Exported, export_site
+from ports import free_port
 
 JS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -29,7 +24,7 @@ def static_site(data: Path, folder: Path, settings: Settings) -> Iterator[tuple[
     nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
     assert nginx and JS_MODULE.exists(), \
         "needs Debian's nginx and libnginx-mod-http-js (scripts/test installs both)"
-    port = _free_port()
+    port = free_port()
     done = export_site(data, folder / "site", settings, listen=f"127.0.0.1:{port}")
     run = folder / "run"
     run.mkdir()

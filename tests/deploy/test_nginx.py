@@ -33,6 +33,7 @@ from deploy.slow_clients import (
     raise_open_file_limit,
     wait_until,
 )
+from ports import free_port
 
 pytestmark = [pytest.mark.http, pytest.mark.xdist_group("slow-clients"), pytest.mark.slow]
 
@@ -42,12 +43,6 @@ EACH = 200
 HOLD_S = 15.0  # beyond nginx's client_header_timeout (10 s): it closes them, they come back
 PAGE = "/doc/person/wang-xiaohong.ttl"
 THING = "/id/person/wang-xiaohong"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _nginx() -> str:
@@ -76,7 +71,7 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 class Nginx:
     def __init__(self, folder: Path, backend_port: int) -> None:
         self.folder = folder
-        self.http_port, self.https_port = _free_port(), _free_port()
+        self.http_port, self.https_port = free_port(), free_port()
         self.cert, key = _self_signed(folder)
         site = RECIPE.read_text()
         site = _replace(site, "server 127.0.0.1:8080;", f"server 127.0.0.1:{backend_port};", 1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -15,17 +14,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from ports import free_port
 from waiting import wait_until
 
 pytestmark = pytest.mark.http
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _serve(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:

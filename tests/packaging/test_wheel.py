@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -21,6 +20,8 @@ import pytest
 import requests
 from rdflib import Graph
 from rdflib.compare import isomorphic
+
+from ports import free_port
 
 pytestmark = [pytest.mark.xdist_group("packaging"), pytest.mark.slow]
 
@@ -35,12 +36,6 @@ SHIPPED = [
       if p.is_file() and p.suffix in (".html", ".css", ".js", ".svg", ".txt")),
 ]
 SERVER_START_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def parse_turtle(response: requests.Response) -> Graph:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from newsgraph.config import load_settings
 from newsgraph.pipeline import build
 from newsgraph.pipeline.cache import CACHE_DIR
 from pipeline.conftest import bench_build
+from ports import free_port
 
 
 def release_of(dist: Path) -> tuple[str, dict[str, bytes]]:
@@ -81,15 +81,9 @@ def test_the_errors_are_the_same_lines_in_the_same_order_for_any_number_of_jobs(
     assert err_one == err_two
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_an_unreachable_scheduler_is_one_clear_line(synthetic, capsys):
     pytest.importorskip("distributed")
-    scheduler = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    scheduler = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
     status, err, dist = build_with(synthetic, capsys, executor="dask", scheduler=scheduler)
     assert status == build.EXIT_INVALID
     [line] = err.strip().splitlines()[-1:]

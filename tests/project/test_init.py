@@ -4,7 +4,6 @@ every command runs on the project it finds, or says there is none."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from rdflib.namespace import RDF
 
 from newsgraph.iris import SCHEMA
 from newsgraph.project import PROJECT_FILE, init_project
+from ports import free_port
 
 from .conftest import REPO, newsgraph
 
@@ -168,15 +168,9 @@ def test_export_with_explicit_data_needs_no_project(tmp_path, built_dist):
     assert "P710" in result.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.http
 def test_serve_with_explicit_data_needs_no_project(tmp_path):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     work = tmp_path / "elsewhere"
     work.mkdir()

@@ -8,7 +8,6 @@ import csv
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newsgraph.cli import main
+from ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -62,12 +62,6 @@ def run(project: Path) -> Callable[..., Result]:
                                   catch_exceptions=False)
 
     return invoke
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class StandIn:
