@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from newsgraph.config import Settings
+from newsgraph.server.dataset_description import Statistics, statistics
 from newsgraph.server.web import CORS_HEADERS, SECURITY_HEADERS, create_app
 from newsgraph.server.web.negotiation import DESCRIPTIONS, NOT_FOUND, Format
 
@@ -121,19 +122,10 @@ class _Writer:
         return resp
 
 
-def _things(release: object, base: str) -> list[tuple[str, str]]:
-    from newsgraph.server.dataset_description import statistics
-
-    stats = statistics(release, base)  # type: ignore[arg-type]
+def _things(stats: Statistics, base: str) -> list[tuple[str, str]]:
+    """(kind, slug) of every thing the release's statistics list."""
     return sorted({tuple(iri[len(base) + 3:].split("/", 1))  # type: ignore[misc]
                    for rows in stats.entities_by_kind.values() for iri, _ in rows})
-
-
-def _kinds(release: object, base: str) -> list[str]:
-    from newsgraph.server.dataset_description import statistics
-
-    stats = statistics(release, base)  # type: ignore[arg-type]
-    return sorted(kind for kind, rows in stats.entities_by_kind.items() if rows)
 
 
 def _first_link(writer: _Writer, negotiated: str, resp: object) -> str:
@@ -162,7 +154,8 @@ def export_site(data: Path, out: Path, settings: Settings, listen: str = "80",
         documents: list[str] = []
         base = settings.base
         exts = [f.ext for f in DESCRIPTIONS]
-        for kind, slug in _things(release, base):
+        stats = statistics(release, base)  # read once: the things and the lists
+        for kind, slug in _things(stats, base):
             for ext in exts:
                 resp = writer.save_pages(f"/doc/{kind}/{slug}.{ext}",
                                          negotiated=f"/doc/{kind}/{slug}")
@@ -193,7 +186,7 @@ def export_site(data: Path, out: Path, settings: Settings, listen: str = "80",
                                                    ("dumps", "tables", "meetings", "network"))):
             resp = writer.save(path, file, accept="text/html")
             pages.append(_page_block(path, file, resp.headers))  # type: ignore[attr-defined]
-        for kind in _kinds(release, base):
+        for kind in sorted(kind for kind, rows in stats.entities_by_kind.items() if rows):
             writer.save_pages(f"/browse/{kind}", f"browse/{kind}.html", accept="text/html")
         for dump in release.dumps.values():
             target = staging / "dumps" / dump.name
